@@ -255,6 +255,46 @@ void ws_endpoint_format(const struct ws_endpoint *ep, char *buf, size_t len)
 	}
 }
 
+void ws_endpoint_to_ipc(struct ws_ipc_addr *a, const struct ws_endpoint *ep)
+{
+	memset(a, 0, sizeof(*a));
+	if (ep->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ep->ss;
+		a->family = AF_INET;
+		a->port = sin->sin_port;
+		memcpy(a->addr, &sin->sin_addr, 4);
+	} else if (ep->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ep->ss;
+		a->family = AF_INET6;
+		a->port = sin6->sin6_port;
+		memcpy(a->addr, &sin6->sin6_addr, 16);
+	}
+}
+
+void ws_endpoint_from_ipc(struct ws_endpoint *ep, const struct ws_ipc_addr *a)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ep->ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = a->port;
+		memcpy(&sin->sin_addr, a->addr, 4);
+	} else if (a->family == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ep->ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = a->port;
+		memcpy(&sin6->sin6_addr, a->addr, 16);
+	}
+}
+
+void ws_prefix_to_ipc(struct ws_ipc_prefix *out, const struct ws_prefix *p)
+{
+	memset(out, 0, sizeof(*out));
+	out->family = p->family;
+	out->cidr = p->cidr;
+	memcpy(out->addr, p->addr, 16);
+}
+
 /* A list of prefixes: a YAML sequence, or one scalar with comma-separated items (wg-quick). */
 static int get_prefixes(struct ld *ld, const yaml_node_t *n, const char *path, bool mask,
 			struct ws_prefix **out, size_t *count)
@@ -539,7 +579,23 @@ static int top_field(struct ld *ld, void *obj, const char *key, const yaml_node_
 	if (!strcmp(key, "dataplane")) {
 		if (v->type != YAML_MAPPING_NODE)
 			return fail(ld, v, path, "expected a mapping");
-		return 0; /* the dataplane validates its own section */
+		/* The dataplane validates its own section; we only need where its socket is. */
+		for (yaml_node_pair_t *p = v->data.mapping.pairs.start;
+		     p < v->data.mapping.pairs.top; p++) {
+			const char *k = scalar(yaml_document_get_node(ld->doc, p->key));
+			const yaml_node_t *val = yaml_document_get_node(ld->doc, p->value);
+			const char *s;
+			if (!k || strcmp(k, "controlSocket"))
+				continue;
+			if (get_scalar(ld, val, "dataplane.controlSocket", &s))
+				return -1;
+			if (!*s || strlen(s) >= sizeof(cfg->control_socket))
+				return fail(ld, val, "dataplane.controlSocket",
+					    "expected a path of 1..%zu characters",
+					    sizeof(cfg->control_socket) - 1);
+			strcpy(cfg->control_socket, s);
+		}
+		return 0;
 	}
 	return fail(ld, kn, path, "unknown section (expected interface, peers, dataplane)");
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "ipc.h"
 #include "messages.h"
 
 enum {
@@ -53,6 +54,7 @@ struct ws_cfg {
 	size_t n_addresses;
 	struct ws_cfg_peer *peers;
 	size_t n_peers;
+	char control_socket[108]; /* dataplane.controlSocket, "" if not given */
 };
 
 /*
@@ -70,5 +72,9 @@ int ws_prefix_parse(struct ws_prefix *p, const char *s);
 void ws_prefix_format(const struct ws_prefix *p, char *buf, size_t len);
 int ws_endpoint_parse(struct ws_endpoint *ep, const char *s);
 void ws_endpoint_format(const struct ws_endpoint *ep, char *buf, size_t len);
+/* Conversions to and from the control socket's address form. */
+void ws_endpoint_to_ipc(struct ws_ipc_addr *a, const struct ws_endpoint *ep);
+void ws_endpoint_from_ipc(struct ws_endpoint *ep, const struct ws_ipc_addr *a);
+void ws_prefix_to_ipc(struct ws_ipc_prefix *out, const struct ws_prefix *p);
 
 #endif

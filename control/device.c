@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 
 #include "crypto.h"
 #include "device.h"
+#include "keys.h"
 
 /* ---- prefix ownership: every allowed-IP prefix has at most one peer, as in WireGuard ---- */
 
@@ -699,4 +701,60 @@ int ws_change_from_config(struct ws_change *chg, const struct ws_cfg *cfg)
 		}
 	}
 	return 0;
+}
+
+/* ---- saving ---- */
+
+int ws_device_write_yaml(const struct ws_device *dev, FILE *f)
+{
+	char key[WS_KEY_B64_LEN + 1], buf[INET6_ADDRSTRLEN + 16];
+
+	fprintf(f, "# written by wirespeed-control; holds the private key: keep it mode 0600\n");
+	fprintf(f, "interface:\n  name: %s\n", dev->name);
+	if (dev->local.has_identity) {
+		ws_key_to_base64(key, dev->local.private_key);
+		fprintf(f, "  privateKey: \"%s\"\n", key);
+	}
+	fprintf(f, "  listenPort: %u\n", dev->listen_port);
+	if (dev->fwmark)
+		fprintf(f, "  fwMark: %u\n", dev->fwmark);
+	fprintf(f, "peers:%s\n", dev->n_peers ? "" : " []");
+	for (uint32_t id = 0; id < dev->n_ids; id++) {
+		const struct ws_peer *p = dev->peers[id];
+		if (!p)
+			continue;
+		ws_key_to_base64(key, p->public_key);
+		fprintf(f, "  - publicKey: \"%s\"\n", key);
+		if (p->name[0]) {
+			/* Quoted with YAML escapes so any name reads back the same. */
+			fputs("    name: \"", f);
+			for (const char *c = p->name; *c; c++) {
+				if (*c == '"' || *c == '\\')
+					fprintf(f, "\\%c", *c);
+				else if ((unsigned char)*c < 0x20)
+					fprintf(f, "\\x%02x", (unsigned char)*c);
+				else
+					fputc(*c, f);
+			}
+			fputs("\"\n", f);
+		}
+		if (p->has_psk) {
+			ws_key_to_base64(key, p->psk);
+			fprintf(f, "    presharedKey: \"%s\"\n", key);
+		}
+		if (p->endpoint.ss.ss_family) {
+			ws_endpoint_format(&p->endpoint, buf, sizeof(buf));
+			fprintf(f, "    endpoint: \"%s\"\n", buf);
+		}
+		if (p->persistent_keepalive)
+			fprintf(f, "    persistentKeepalive: %u\n", p->persistent_keepalive);
+		fprintf(f, "    allowedIPs: [");
+		for (size_t i = 0; i < p->n_aips; i++) {
+			ws_prefix_format(&p->aips[i], buf, sizeof(buf));
+			fprintf(f, "%s\"%s\"", i ? ", " : "", buf);
+		}
+		fprintf(f, "]\n");
+	}
+	ws_memzero(key, sizeof(key));
+	return ferror(f) ? -1 : 0;
 }

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "cookie.h"
@@ -100,6 +101,9 @@ struct ws_peer {
 	uint64_t last_initiation_sent_ns; /* 0: never */
 	uint64_t attempt_started_ns;      /* first initiation of the current attempt; 0 = idle */
 	uint64_t retransmit_at_ns;        /* 0: no retransmission scheduled */
+	bool in_active;                   /* listed in the engine's retransmission list */
+	uint32_t kp_index[4];             /* sender indices of keypairs the dataplane holds */
+	uint8_t n_kp_index;
 
 	struct ws_peer *hash_next; /* by public key */
 };
@@ -135,6 +139,9 @@ int ws_device_apply(struct ws_device *dev, const struct ws_change *chg, char *er
 
 struct ws_peer *ws_device_peer_by_key(const struct ws_device *dev, const uint8_t key[WS_KEY_LEN]);
 struct ws_peer *ws_device_peer_by_id(const struct ws_device *dev, uint32_t id);
+
+/* Writes the device as a YAML config file (interface and peers sections). 0 or -1. */
+int ws_device_write_yaml(const struct ws_device *dev, FILE *f);
 
 /* Calls sink for the interface and every peer, as after a dataplane (re)connects. */
 void ws_device_push_all(struct ws_device *dev);

@@ -138,9 +138,21 @@ char *ws_rpc_handle(const struct ws_rpc_server *srv, const char *text, size_t le
 {
 	json_error_t jerr;
 	json_t *req, *reply;
+	size_t skip = 0;
 
-	req = json_loadb(text, len, JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
-			 &jerr);
+	while (skip < len && (text[skip] == ' ' || text[skip] == '\n' || text[skip] == '\r' ||
+			      text[skip] == '\t'))
+		skip++;
+	if (skip == len) {
+		*consumed = len;
+		return NULL;
+	}
+	req = json_loadb(text + skip, len - skip,
+			 JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+	if (!req && json_error_code(&jerr) == json_error_premature_end_of_input) {
+		*consumed = 0; /* a stream transport waits for more */
+		return NULL;
+	}
 	if (!req) {
 		char msg[256];
 		*consumed = len;
@@ -148,7 +160,7 @@ char *ws_rpc_handle(const struct ws_rpc_server *srv, const char *text, size_t le
 			 jerr.column, jerr.text);
 		return dump(error_reply(NULL, WS_RPC_PARSE_ERROR, msg));
 	}
-	*consumed = jerr.position;
+	*consumed = skip + jerr.position;
 
 	if (json_is_array(req)) {
 		size_t i;

@@ -46,8 +46,10 @@ int ws_rpc_fail(struct ws_rpc_error *err, int code, const char *fmt, ...)
 
 /*
  * Handles one request text. Returns the reply as a malloc'd string ending in "\n", or NULL when
- * no reply is due (notifications only). *consumed tells how many bytes the first JSON value took,
- * so a stream transport can handle back-to-back requests; a parse error consumes everything.
+ * no reply is due (notifications only, or nothing but whitespace). *consumed tells how many
+ * bytes the first JSON value took, so a stream transport can handle back-to-back requests; it is
+ * 0 (and the result NULL) when the text is an incomplete prefix of a value; a parse error
+ * consumes everything.
  */
 char *ws_rpc_handle(const struct ws_rpc_server *srv, const char *text, size_t len,
 		    size_t *consumed);

@@ -133,10 +133,15 @@ const char *ws_noise_strerror(int err)
 
 void ws_noise_local_init(struct ws_noise_local *local, const uint8_t *private_key)
 {
+	uint8_t key[WS_KEY_LEN];
+
+	if (private_key)
+		memcpy(key, private_key, WS_KEY_LEN); /* private_key may point into *local */
 	ws_noise_local_clear(local);
 	if (!private_key)
 		return;
-	memcpy(local->private_key, private_key, WS_KEY_LEN);
+	memcpy(local->private_key, key, WS_KEY_LEN);
+	ws_memzero(key, sizeof(key));
 	/* Clamp as X25519 would, so the stored key is the one `wg` would print back. */
 	local->private_key[0] &= 248;
 	local->private_key[31] = (local->private_key[31] & 127) | 64;

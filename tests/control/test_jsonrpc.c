@@ -89,7 +89,7 @@ static void test_success(void)
 
 static void test_errors(void)
 {
-	expect_error("{\"jsonrpc\":\"2.0\",", WS_RPC_PARSE_ERROR);
+	expect_error("{\"jsonrpc\":\"2.0\",}", WS_RPC_PARSE_ERROR);
 	expect_error("not json", WS_RPC_PARSE_ERROR);
 	expect_error("{\"jsonrpc\":\"2.0\",\"method\":\"echo\",\"id\":1,\"id\":2}", WS_RPC_PARSE_ERROR);
 	expect_error("42", WS_RPC_INVALID_REQUEST);
@@ -142,6 +142,13 @@ static void test_stream_framing(void)
 	out = ws_rpc_handle(&srv, two + used, strlen(two) - used, &used);
 	CHECK(out && strstr(out, "\"id\":2"));
 	free(out);
+
+	/* An incomplete value asks for more input instead of failing. */
+	out = ws_rpc_handle(&srv, two, 20, &used);
+	CHECK(out == NULL && used == 0);
+	/* Whitespace alone is consumed without a reply. */
+	out = ws_rpc_handle(&srv, " \n\t", 3, &used);
+	CHECK(out == NULL && used == 3);
 }
 
 static void test_get_methods(void)
