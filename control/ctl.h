@@ -13,4 +13,9 @@ int ws_ctl_genkey(int argc, char **argv);
 int ws_ctl_genpsk(int argc, char **argv);
 int ws_ctl_pubkey(int argc, char **argv);
 
+/* JSON-RPC clients; sock overrides /run/wirespeed/<iface>.rpc (NULL: default). */
+int ws_ctl_call(int argc, char **argv, const char *sock);
+int ws_ctl_show(int argc, char **argv, const char *sock);
+int ws_ctl_set(int argc, char **argv, const char *sock);
+
 #endif
