@@ -2,7 +2,7 @@
 /*
  * The JSON-RPC methods of the control process. Parameters are validated strictly (unknown
  * members are errors, keys are base64 as `wg` prints them) and every method that changes
- * something builds one ws_change and applies it whole. Documented in control/README-rpc.md.
+ * something builds one ws_change and applies it whole. Documented in docs/jsonrpc.md.
  */
 #include <errno.h>
 #include <fcntl.h>
