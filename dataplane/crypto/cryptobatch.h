@@ -35,12 +35,13 @@ struct ws_cb_engine;
  * backend: "auto" (best available), "ipsecmb", "ref". NULL if unavailable or unknown.
  * "ipsecmb" takes optional suffixes, for tests and benchmarks: "-sse", "-avx", "-avx2",
  * "-avx512" force one arch (NULL if the CPU lacks it); "-job" / "-burst" force the library's job
- * or burst API. Plain "ipsecmb" on an AVX2 CPU sends ops of up to 192 bytes to the SSE code,
- * which is faster there (see cryptobatch_ipsecmb.c).
+ * or burst API; "-nomb8" sends short ops to the library's SSE code instead of our own. Plain
+ * "ipsecmb" on an AVX2 CPU sends ops of up to 320 bytes to our 8-lane AVX2 ChaCha20-Poly1305,
+ * which is much faster there (see cryptobatch_ipsecmb.c and cryptobatch_mb8.c).
  */
 struct ws_cb_engine *ws_cb_engine_create(const char *backend);
 void ws_cb_engine_destroy(struct ws_cb_engine *e);
-/* e.g. "ipsecmb-avx2+sse", "ipsecmb-avx512", "ref"; valid until the engine is destroyed */
+/* e.g. "ipsecmb-avx2+mb8", "ipsecmb-avx512", "ref"; valid until the engine is destroyed */
 const char *ws_cb_engine_name(const struct ws_cb_engine *e);
 
 /*
