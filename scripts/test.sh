@@ -13,11 +13,20 @@ bash scripts/install-deps.sh
 
 setup() { # dir, meson options...
 	local dir="$1"; shift
+	local log
+	log=$(mktemp)
 	if [ -f "$dir/build.ninja" ]; then
-		meson setup --reconfigure "$dir" "$@" >/dev/null
+		set -- --reconfigure "$dir" "$@"
 	else
-		meson setup "$dir" "$@" >/dev/null
+		set -- "$dir" "$@"
 	fi
+	if ! meson setup "$@" >"$log" 2>&1; then
+		cat "$log"
+		rm -f "$log"
+		echo "meson setup $* failed"
+		exit 1
+	fi
+	rm -f "$log"
 	ninja -C "$dir"
 }
 
