@@ -14,7 +14,7 @@
 
 struct ws_control {
 	struct ws_device dev;
-	struct ws_dp dp;
+	struct ws_dpconn dp;
 	struct ws_hs_engine hs;
 	struct ws_sync sync;
 	double time_scale; /* test-only: >1 makes protocol timers run that much faster */

@@ -24,7 +24,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-int ws_dp_init(struct ws_dp *dp, const char *path)
+int ws_dpconn_init(struct ws_dpconn *dp, const char *path)
 {
 	memset(dp, 0, sizeof(*dp));
 	dp->fd = -1;
@@ -35,25 +35,25 @@ int ws_dp_init(struct ws_dp *dp, const char *path)
 	return 0;
 }
 
-void ws_dp_close(struct ws_dp *dp)
+void ws_dpconn_close(struct ws_dpconn *dp)
 {
 	if (dp->fd >= 0)
 		close(dp->fd);
 	dp->fd = -1;
 }
 
-void ws_dp_destroy(struct ws_dp *dp)
+void ws_dpconn_destroy(struct ws_dpconn *dp)
 {
-	ws_dp_close(dp);
+	ws_dpconn_close(dp);
 	if (dp->queue)
 		ws_memzero(dp->queue, dp->q_cap * sizeof(*dp->queue));
 	free(dp->queue);
 	dp->queue = NULL;
 }
 
-static void enqueue(struct ws_dp *dp, uint8_t type, const void *body, size_t len)
+static void enqueue(struct ws_dpconn *dp, uint8_t type, const void *body, size_t len)
 {
-	struct ws_dp_event *e;
+	struct ws_dpconn_event *e;
 
 	if (len > sizeof(e->body) || dp->q_len == QUEUE_MAX) {
 		dp->events_dropped++;
@@ -61,7 +61,7 @@ static void enqueue(struct ws_dp *dp, uint8_t type, const void *body, size_t len
 	}
 	if (dp->q_len == dp->q_cap) {
 		size_t ncap = dp->q_cap ? dp->q_cap * 2 : 64;
-		struct ws_dp_event *nq = malloc(ncap * sizeof(*nq));
+		struct ws_dpconn_event *nq = malloc(ncap * sizeof(*nq));
 		if (!nq) {
 			dp->events_dropped++;
 			return;
@@ -83,7 +83,7 @@ static void enqueue(struct ws_dp *dp, uint8_t type, const void *body, size_t len
  * Receives one message into buf. Returns its length, 0 if nothing is there (nonblocking), or
  * -1 after dropping the connection on EOF, error or a malformed message.
  */
-static ssize_t recv_one(struct ws_dp *dp, void *buf, size_t cap, int flags)
+static ssize_t recv_one(struct ws_dpconn *dp, void *buf, size_t cap, int flags)
 {
 	const struct ws_ipc_hdr *h = buf;
 	ssize_t n;
@@ -93,13 +93,13 @@ static ssize_t recv_one(struct ws_dp *dp, void *buf, size_t cap, int flags)
 		return 0;
 	if (n <= 0 || (size_t)n > cap || (size_t)n < sizeof(*h) || h->magic != WS_IPC_MAGIC ||
 	    h->version != WS_IPC_VERSION || h->len != (uint32_t)n) {
-		ws_dp_close(dp);
+		ws_dpconn_close(dp);
 		return -1;
 	}
 	return n;
 }
 
-int ws_dp_request(struct ws_dp *dp, uint8_t type, const void *body, size_t len, void *reply,
+int ws_dpconn_request(struct ws_dpconn *dp, uint8_t type, const void *body, size_t len, void *reply,
 		  size_t reply_cap, size_t *reply_len)
 {
 	static uint8_t buf[WS_IPC_MAX_MSG];
@@ -123,7 +123,7 @@ int ws_dp_request(struct ws_dp *dp, uint8_t type, const void *body, size_t len, 
 	ssize_t sent = send(dp->fd, buf, h->len, MSG_NOSIGNAL);
 	ws_memzero(buf, h->len); /* keypair messages carry keys */
 	if (sent != (ssize_t)(sizeof(*h) + len)) {
-		ws_dp_close(dp);
+		ws_dpconn_close(dp);
 		return -EPIPE;
 	}
 
@@ -134,7 +134,7 @@ int ws_dp_request(struct ws_dp *dp, uint8_t type, const void *body, size_t len, 
 		ssize_t n;
 
 		if (now >= deadline || poll(&pfd, 1, (int)(deadline - now)) == 0) {
-			ws_dp_close(dp);
+			ws_dpconn_close(dp);
 			return -ETIMEDOUT;
 		}
 		n = recv_one(dp, buf, sizeof(buf), MSG_DONTWAIT);
@@ -158,7 +158,7 @@ int ws_dp_request(struct ws_dp *dp, uint8_t type, const void *body, size_t len, 
 	}
 }
 
-int ws_dp_try_connect(struct ws_dp *dp, struct ws_ipc_hello_reply *hello)
+int ws_dpconn_try_connect(struct ws_dpconn *dp, struct ws_ipc_hello_reply *hello)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct ws_ipc_hello_reply hr;
@@ -176,9 +176,9 @@ int ws_dp_try_connect(struct ws_dp *dp, struct ws_ipc_hello_reply *hello)
 		return -1;
 	}
 	dp->fd = fd;
-	if (ws_dp_request(dp, WS_IPC_HELLO, NULL, 0, &hr, sizeof(hr), &rlen) != 0 ||
+	if (ws_dpconn_request(dp, WS_IPC_HELLO, NULL, 0, &hr, sizeof(hr), &rlen) != 0 ||
 	    rlen != sizeof(hr)) {
-		ws_dp_close(dp);
+		ws_dpconn_close(dp);
 		return -1;
 	}
 	fresh = hr.instance_id != dp->instance_id;
@@ -188,7 +188,7 @@ int ws_dp_try_connect(struct ws_dp *dp, struct ws_ipc_hello_reply *hello)
 	return fresh;
 }
 
-void ws_dp_poll(struct ws_dp *dp)
+void ws_dpconn_poll(struct ws_dpconn *dp)
 {
 	static uint8_t buf[WS_IPC_MAX_MSG];
 	const struct ws_ipc_hdr *h = (const struct ws_ipc_hdr *)buf;
@@ -202,7 +202,7 @@ void ws_dp_poll(struct ws_dp *dp)
 	}
 	/* Handlers may make requests, which may queue more events: drain until empty. */
 	while (dp->q_len) {
-		struct ws_dp_event e = dp->queue[dp->q_head];
+		struct ws_dpconn_event e = dp->queue[dp->q_head];
 		dp->q_head = (dp->q_head + 1) % dp->q_cap;
 		dp->q_len--;
 		if (dp->on_event)

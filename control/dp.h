@@ -2,9 +2,9 @@
 /*
  * The control process's end of the dataplane control socket (dataplane/ipc.h). Requests are
  * synchronous with a bounded wait; events that arrive meanwhile are queued and handed to the
- * event callback from ws_dp_poll(), never from inside a request, so handlers may issue requests.
+ * event callback from ws_dpconn_poll(), never from inside a request, so handlers may issue requests.
  * Any socket error or timeout drops the connection; the owner reconnects with
- * ws_dp_try_connect() and, when the dataplane is a new instance, pushes everything again.
+ * ws_dpconn_try_connect() and, when the dataplane is a new instance, pushes everything again.
  */
 #ifndef WS_CONTROL_DP_H
 #define WS_CONTROL_DP_H
@@ -15,37 +15,37 @@
 
 #include "ipc.h"
 
-struct ws_dp_event {
+struct ws_dpconn_event {
 	uint8_t type;
 	uint32_t len;
 	uint8_t body[sizeof(struct ws_ipc_handshake)];
 };
 
-struct ws_dp {
+struct ws_dpconn {
 	char path[108];
 	int fd; /* -1: not connected */
 	uint32_t seq;
 	uint64_t instance_id; /* of the dataplane we last spoke to; 0 = none yet */
 	unsigned int timeout_ms;
-	struct ws_dp_event *queue;
+	struct ws_dpconn_event *queue;
 	size_t q_head, q_len, q_cap;
 	uint64_t events_dropped;
 	void *ctx;
 	void (*on_event)(void *ctx, uint8_t type, const void *body, size_t len);
 };
 
-int ws_dp_init(struct ws_dp *dp, const char *path);
-void ws_dp_close(struct ws_dp *dp);
-void ws_dp_destroy(struct ws_dp *dp);
+int ws_dpconn_init(struct ws_dpconn *dp, const char *path);
+void ws_dpconn_close(struct ws_dpconn *dp);
+void ws_dpconn_destroy(struct ws_dpconn *dp);
 
 /*
  * One connection attempt. Returns 1 if connected to a dataplane instance we have not spoken to
  * before (or after it restarted), 0 if connected to the same instance again, -1 if not
  * connected (the dataplane is not up yet). hello, if not NULL, receives the dataplane's hello.
  */
-int ws_dp_try_connect(struct ws_dp *dp, struct ws_ipc_hello_reply *hello);
+int ws_dpconn_try_connect(struct ws_dpconn *dp, struct ws_ipc_hello_reply *hello);
 
-static inline bool ws_dp_connected(const struct ws_dp *dp)
+static inline bool ws_dpconn_connected(const struct ws_dpconn *dp)
 {
 	return dp->fd >= 0;
 }
@@ -55,10 +55,10 @@ static inline bool ws_dp_connected(const struct ws_dp *dp)
  * / -ETIMEDOUT after dropping the connection. reply/reply_cap receive the reply body (may be
  * NULL); *reply_len its length.
  */
-int ws_dp_request(struct ws_dp *dp, uint8_t type, const void *body, size_t len, void *reply,
+int ws_dpconn_request(struct ws_dpconn *dp, uint8_t type, const void *body, size_t len, void *reply,
 		  size_t reply_cap, size_t *reply_len);
 
 /* Reads whatever is readable without blocking and delivers queued and new events. */
-void ws_dp_poll(struct ws_dp *dp);
+void ws_dpconn_poll(struct ws_dpconn *dp);
 
 #endif

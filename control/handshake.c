@@ -95,7 +95,7 @@ static uint32_t index_new(struct ws_hs_engine *eng, uint32_t peer_id)
 
 /* ---- helpers ---- */
 
-int ws_hs_init(struct ws_hs_engine *eng, struct ws_device *dev, struct ws_dp *dp,
+int ws_hs_init(struct ws_hs_engine *eng, struct ws_device *dev, struct ws_dpconn *dp,
 	       const struct ws_hs_clock *clock)
 {
 	memset(eng, 0, sizeof(*eng));
@@ -124,7 +124,7 @@ static void send_handshake(struct ws_hs_engine *eng, const struct ws_peer *peer,
 
 	memcpy(m.packet, msg, len);
 	ws_endpoint_to_ipc(&m.addr, &peer->endpoint);
-	ws_dp_request(eng->dp, WS_IPC_HANDSHAKE_SEND, &m, sizeof(m), NULL, 0, NULL);
+	ws_dpconn_request(eng->dp, WS_IPC_HANDSHAKE_SEND, &m, sizeof(m), NULL, 0, NULL);
 }
 
 /* Remembers that the dataplane now holds a keypair with this index. */
@@ -151,7 +151,7 @@ static void install(struct ws_hs_engine *eng, struct ws_peer *peer, struct ws_ke
 
 	memcpy(m.send_key, kp->send_key, WS_KEY_LEN);
 	memcpy(m.recv_key, kp->recv_key, WS_KEY_LEN);
-	if (ws_dp_request(eng->dp, WS_IPC_KEYPAIR_ADD, &m, sizeof(m), NULL, 0, NULL) == 0) {
+	if (ws_dpconn_request(eng->dp, WS_IPC_KEYPAIR_ADD, &m, sizeof(m), NULL, 0, NULL) == 0) {
 		track_keypair(eng, peer, kp->local_index);
 		eng->stats.keypairs_installed++;
 	} else {
@@ -170,7 +170,7 @@ static void set_endpoint(struct ws_hs_engine *eng, struct ws_peer *peer,
 	m.persistent_keepalive = peer->persistent_keepalive;
 	memcpy(m.public_key, peer->public_key, WS_KEY_LEN);
 	m.endpoint = *src;
-	ws_dp_request(eng->dp, WS_IPC_PEER_SET, &m, sizeof(m), NULL, 0, NULL);
+	ws_dpconn_request(eng->dp, WS_IPC_PEER_SET, &m, sizeof(m), NULL, 0, NULL);
 }
 
 static void stop_retransmit(struct ws_peer *peer)

@@ -30,7 +30,7 @@ struct ws_hs_stats {
 
 struct ws_hs_engine {
 	struct ws_device *dev;
-	struct ws_dp *dp;
+	struct ws_dpconn *dp;
 	struct ws_hs_clock clock;
 	struct ws_hs_stats stats;
 
@@ -42,7 +42,7 @@ struct ws_hs_engine {
 	uint32_t n_active, cap_active;
 };
 
-int ws_hs_init(struct ws_hs_engine *eng, struct ws_device *dev, struct ws_dp *dp,
+int ws_hs_init(struct ws_hs_engine *eng, struct ws_device *dev, struct ws_dpconn *dp,
 	       const struct ws_hs_clock *clock);
 void ws_hs_destroy(struct ws_hs_engine *eng);
 

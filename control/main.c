@@ -100,7 +100,7 @@ static int load_config(struct ws_control *c, const char *path, bool first)
 			path);
 	ret = ws_change_from_config(&chg, &cfg);
 	if (first && cfg.control_socket[0])
-		ws_dp_init(&c->dp, cfg.control_socket);
+		ws_dpconn_init(&c->dp, cfg.control_socket);
 	ws_cfg_free(&cfg);
 	if (ret == 0) {
 		ret = ws_control_apply(c, &chg, aerr, sizeof(aerr));
@@ -171,16 +171,16 @@ int main(int argc, char **argv)
 		return 1;
 	c.mono_origin_ns = clock_ns(CLOCK_MONOTONIC);
 	snprintf(c.config_path, sizeof(c.config_path), "%s", config);
-	ws_dp_init(&c.dp, "");
+	ws_dpconn_init(&c.dp, "");
 	if (load_config(&c, config, true) != 0)
 		return 1;
-	if (dp_path && ws_dp_init(&c.dp, dp_path) != 0) {
+	if (dp_path && ws_dpconn_init(&c.dp, dp_path) != 0) {
 		fputs("wirespeed-control: --dataplane-socket: path too long\n", stderr);
 		return 2;
 	}
 	if (!c.dp.path[0]) {
 		snprintf(def_dp, sizeof(def_dp), "/run/wirespeed/%s.ctl", c.dev.name);
-		ws_dp_init(&c.dp, def_dp);
+		ws_dpconn_init(&c.dp, def_dp);
 	}
 	c.dp.ctx = &c;
 	c.dp.on_event = on_dp_event;
@@ -214,8 +214,8 @@ int main(int argc, char **argv)
 			if (load_config(&c, c.config_path, false) == 0)
 				fprintf(stderr, "wirespeed-control: reloaded %s\n", c.config_path);
 		}
-		if (!ws_dp_connected(&c.dp) && now >= next_retry) {
-			int r = ws_dp_try_connect(&c.dp, NULL);
+		if (!ws_dpconn_connected(&c.dp) && now >= next_retry) {
+			int r = ws_dpconn_try_connect(&c.dp, NULL);
 			if (r >= 0) {
 				fprintf(stderr, "wirespeed-control: dataplane connected (%s)\n",
 					r ? "new instance: pushing everything" : "same instance");
@@ -234,19 +234,19 @@ int main(int argc, char **argv)
 			if (wait_ms < (uint64_t)timeout)
 				timeout = (int)wait_ms + 1;
 		}
-		if (!ws_dp_connected(&c.dp) && timeout > 250)
+		if (!ws_dpconn_connected(&c.dp) && timeout > 250)
 			timeout = 250;
 		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
 			break;
 		if (pfds[0].revents)
-			ws_dp_poll(&c.dp);
+			ws_dpconn_poll(&c.dp);
 		ws_server_handle(&srv, pfds + 1, n - 1);
-		ws_dp_poll(&c.dp); /* events queued during requests made above */
+		ws_dpconn_poll(&c.dp); /* events queued during requests made above */
 	}
 
 	ws_server_close(&srv);
 	ws_hs_destroy(&c.hs);
-	ws_dp_destroy(&c.dp);
+	ws_dpconn_destroy(&c.dp);
 	ws_device_destroy(&c.dev);
 	return 0;
 }

@@ -191,7 +191,7 @@ static int m_interface_get(void *ctx, json_t *params, json_t **result, struct ws
 			    c->dev.local.has_identity ? json_string(b64) : json_null(),
 			    "listen_port", c->dev.listen_port, "fwmark", (json_int_t)c->dev.fwmark,
 			    "peers", c->dev.n_peers, "dataplane_connected",
-			    ws_dp_connected(&c->dp));
+			    ws_dpconn_connected(&c->dp));
 	return 0;
 }
 
@@ -421,7 +421,7 @@ static int m_stats_get(void *ctx, json_t *params, json_t **result, struct ws_rpc
 
 	if (check_members(params, keys, err))
 		return -1;
-	if (ws_dp_request(&c->dp, WS_IPC_COUNTERS, NULL, 0, &u, sizeof(u), &len) == 0 &&
+	if (ws_dpconn_request(&c->dp, WS_IPC_COUNTERS, NULL, 0, &u, sizeof(u), &len) == 0 &&
 	    len >= sizeof(u.r) && u.r.count <= (len - sizeof(u.r)) / sizeof(u.r.entries[0])) {
 		for (uint32_t i = 0; i < u.r.count; i++) {
 			u.r.entries[i].name[WS_IPC_COUNTER_NAME_MAX - 1] = '\0';

@@ -14,7 +14,7 @@ static void s_iface(void *ctx, const struct ws_device *dev)
 	m.has_identity = dev->local.has_identity;
 	if (dev->local.has_identity)
 		memcpy(m.public_key, dev->local.public_key, WS_KEY_LEN);
-	ws_dp_request(sync->dp, WS_IPC_IFACE_SET, &m, sizeof(m), NULL, 0, NULL);
+	ws_dpconn_request(sync->dp, WS_IPC_IFACE_SET, &m, sizeof(m), NULL, 0, NULL);
 }
 
 static void s_peer_set(void *ctx, const struct ws_peer *peer)
@@ -28,7 +28,7 @@ static void s_peer_set(void *ctx, const struct ws_peer *peer)
 
 	memcpy(m.public_key, peer->public_key, WS_KEY_LEN);
 	ws_endpoint_to_ipc(&m.endpoint, &peer->endpoint);
-	ws_dp_request(sync->dp, WS_IPC_PEER_SET, &m, sizeof(m), NULL, 0, NULL);
+	ws_dpconn_request(sync->dp, WS_IPC_PEER_SET, &m, sizeof(m), NULL, 0, NULL);
 }
 
 static void s_peer_remove(void *ctx, const struct ws_peer *peer)
@@ -37,7 +37,7 @@ static void s_peer_remove(void *ctx, const struct ws_peer *peer)
 	struct ws_ipc_peer_ref m = { .peer_id = peer->id };
 
 	ws_hs_peer_removed(sync->hs, (struct ws_peer *)peer);
-	ws_dp_request(sync->dp, WS_IPC_PEER_REMOVE, &m, sizeof(m), NULL, 0, NULL);
+	ws_dpconn_request(sync->dp, WS_IPC_PEER_REMOVE, &m, sizeof(m), NULL, 0, NULL);
 }
 
 enum { AIP_CHUNK = (WS_IPC_MAX_MSG - 256) / sizeof(struct ws_ipc_prefix) };
@@ -53,7 +53,7 @@ static void s_peer_aips(void *ctx, const struct ws_peer *peer)
 	memset(&u.m, 0, sizeof(u.m));
 	u.m.peer_id = peer->id;
 	u.m.op = WS_IPC_AIP_CLEAR;
-	if (ws_dp_request(sync->dp, WS_IPC_ALLOWEDIPS, &u.m, sizeof(u.m), NULL, 0, NULL) != 0)
+	if (ws_dpconn_request(sync->dp, WS_IPC_ALLOWEDIPS, &u.m, sizeof(u.m), NULL, 0, NULL) != 0)
 		return;
 	for (size_t done = 0; done < peer->n_aips;) {
 		size_t n = peer->n_aips - done < AIP_CHUNK ? peer->n_aips - done : AIP_CHUNK;
@@ -61,14 +61,14 @@ static void s_peer_aips(void *ctx, const struct ws_peer *peer)
 		u.m.count = (uint32_t)n;
 		for (size_t i = 0; i < n; i++)
 			ws_prefix_to_ipc(&u.m.entries[i], &peer->aips[done + i]);
-		if (ws_dp_request(sync->dp, WS_IPC_ALLOWEDIPS, &u.m,
+		if (ws_dpconn_request(sync->dp, WS_IPC_ALLOWEDIPS, &u.m,
 				  sizeof(u.m) + n * sizeof(u.m.entries[0]), NULL, 0, NULL) != 0)
 			return;
 		done += n;
 	}
 }
 
-void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dp *dp,
+void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dpconn *dp,
 		  struct ws_hs_engine *hs)
 {
 	sync->dev = dev;
@@ -107,7 +107,7 @@ int ws_sync_stats(struct ws_sync *sync)
 
 	page.max = (uint32_t)((sizeof(u) - sizeof(u.r) - 64) / sizeof(u.r.entries[0]));
 	for (;;) {
-		ret = ws_dp_request(sync->dp, WS_IPC_STATS, &page, sizeof(page), &u, sizeof(u),
+		ret = ws_dpconn_request(sync->dp, WS_IPC_STATS, &page, sizeof(page), &u, sizeof(u),
 				    &len);
 		if (ret)
 			return ret;

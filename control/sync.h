@@ -13,12 +13,12 @@
 
 struct ws_sync {
 	struct ws_device *dev;
-	struct ws_dp *dp;
+	struct ws_dpconn *dp;
 	struct ws_hs_engine *hs;
 };
 
 /* Installs the sink on dev. */
-void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dp *dp,
+void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dpconn *dp,
 		  struct ws_hs_engine *hs);
 /* After (re)connecting: fresh = the dataplane is a new instance (all its state is gone). */
 void ws_sync_full(struct ws_sync *sync, bool fresh);

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Dataplane counters: every drop reason and event, from ONE list that generates both the enum
+ * and the exported names. Per lcore and cache-aligned: each lcore writes only its own slot, so
+ * the fast path needs no atomics beyond relaxed stores; readers (telemetry thread, stats dump)
+ * sum the slots on demand.
+ */
+#ifndef WS_DP_COUNTERS_H
+#define WS_DP_COUNTERS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_config.h>
+
+/* X(id, name, description). Names starting with "drop_" are drops; the rest are events. */
+#define WS_DP_COUNTER_LIST(X)                                                                \
+	/* WAN receive */                                                                    \
+	X(WAN_RX, "wan_rx", "frames received on the WAN port")                               \
+	X(WAN_TX, "wan_tx", "frames sent on the WAN port")                                   \
+	X(TO_KERNEL, "to_kernel", "WAN frames not for the tunnel, sent to the exception TAP")  \
+	X(FROM_KERNEL, "from_kernel", "frames from the exception TAP sent out the WAN")        \
+	X(RX_IP4_FRAG, "rx_ip4_frag", "IPv4 fragments passed to the kernel")                   \
+	X(RX_WG_INITIATION, "rx_wg_initiation", "handshake initiations received")              \
+	X(RX_WG_RESPONSE, "rx_wg_response", "handshake responses received")                    \
+	X(RX_WG_COOKIE, "rx_wg_cookie", "cookie replies received")                             \
+	X(RX_WG_DATA, "rx_wg_data", "transport data messages received")                        \
+	X(HANDSHAKE_TO_SERVICE, "handshake_to_service", "handshake messages queued to the service lcore") \
+	X(UNHANDLED_DATA, "unhandled_data", "transport data with no decrypt stage yet (freed)") \
+	X(HANDSHAKE_TO_CONTROL, "handshake_to_control", "handshake messages sent to the control process") \
+	X(CTL_CONNECT, "ctl_connect", "control clients accepted")                               \
+	X(CTL_REQUEST, "ctl_request", "control requests answered")                              \
+	X(PLAIN_RX, "plain_rx", "plaintext frames from the tunnel TAP or a LAN port")                    \
+	X(PLAIN_UNHANDLED, "plain_unhandled", "plaintext frames with no encrypt stage yet (freed)") \
+	X(RING_STEERED, "ring_steered", "packets handed from an io lcore to a crypto lcore")   \
+	/* drops: malformed frames */                                                        \
+	X(DROP_ETH_TRUNCATED, "drop_eth_truncated", "frame shorter than an Ethernet header")   \
+	X(DROP_VLAN_TRUNCATED, "drop_vlan_truncated", "frame shorter than its VLAN tag")      \
+	X(DROP_IP4_TRUNCATED, "drop_ip4_truncated", "frame shorter than its IPv4 header or total length") \
+	X(DROP_IP4_BAD_VERSION, "drop_ip4_bad_version", "IPv4 ethertype but version != 4")   \
+	X(DROP_IP4_BAD_IHL, "drop_ip4_bad_ihl", "IPv4 header length < 20")                   \
+	X(DROP_IP4_BAD_LEN, "drop_ip4_bad_len", "IPv4 total length smaller than its header") \
+	X(DROP_IP4_BAD_CSUM, "drop_ip4_bad_csum", "IPv4 header checksum wrong")              \
+	X(DROP_IP6_TRUNCATED, "drop_ip6_truncated", "frame shorter than its IPv6 header or payload") \
+	X(DROP_IP6_BAD_VERSION, "drop_ip6_bad_version", "IPv6 ethertype but version != 6")   \
+	X(DROP_UDP_TRUNCATED, "drop_udp_truncated", "IP payload shorter than a UDP header")  \
+	X(DROP_UDP_BAD_LEN, "drop_udp_bad_len", "UDP length field out of range")             \
+	X(DROP_MULTISEG, "drop_multiseg", "chained (jumbo) mbufs: not supported on the WAN yet") \
+	X(DROP_WG_MALFORMED, "drop_wg_malformed", "UDP to the listen port, not a WireGuard message") \
+	/* drops: resources */                                                               \
+	X(DROP_TX_FULL, "drop_tx_full", "frames a port refused to send (queue full), freed")  \
+	X(DROP_RING_FULL, "drop_ring_full", "packets a full crypto ring refused, freed")     \
+	X(DROP_SERVICE_RING_FULL, "drop_service_ring_full", "handshakes a full service ring refused") \
+	X(DROP_HANDSHAKE_NO_CONTROL, "drop_handshake_no_control",                               \
+	  "handshakes with no control process connected, or its socket full")                  \
+	X(DROP_CTL_BAD_MSG, "drop_ctl_bad_msg", "control messages with broken framing (client dropped)") \
+	X(DROP_NO_TX_PORT, "drop_no_tx_port", "frames with nowhere to go (port missing)")
+
+enum ws_dp_counter {
+#define WS_DP_X(id, name, desc) WS_DP_CNT_##id,
+	WS_DP_COUNTER_LIST(WS_DP_X)
+#undef WS_DP_X
+	WS_DP_CNT_MAX
+};
+
+/* Indexed by enum ws_dp_counter. */
+extern const char *const ws_dp_counter_names[WS_DP_CNT_MAX];
+extern const char *const ws_dp_counter_descs[WS_DP_CNT_MAX];
+
+/*
+ * One per lcore, indexed by lcore id. Written only by its lcore (relaxed stores); read by the
+ * telemetry thread and the stats dump (relaxed loads), so a sum is a consistent-enough snapshot.
+ */
+struct ws_dp_lcore_counters {
+	uint64_t v[WS_DP_CNT_MAX];
+} __rte_cache_aligned;
+
+extern struct ws_dp_lcore_counters ws_dp_counters[RTE_MAX_LCORE];
+
+static inline void ws_dp_cnt_add(struct ws_dp_lcore_counters *c, enum ws_dp_counter id,
+				 uint64_t n)
+{
+	/* single writer: a relaxed load + store is a plain add, and no torn reads on 64-bit */
+	__atomic_store_n(&c->v[id], __atomic_load_n(&c->v[id], __ATOMIC_RELAXED) + n,
+			 __ATOMIC_RELAXED);
+}
+
+/* Sum of one counter over all lcores. */
+uint64_t ws_dp_counter_sum(enum ws_dp_counter id);
+
+/* Sums every counter into out[WS_DP_CNT_MAX]. */
+void ws_dp_counters_sum_all(uint64_t *out);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The dataplane's runtime state: ports, mempools, rings and per-lcore contexts. One instance
+ * (ws_dp), built by main on the main lcore before any worker starts and torn down after they
+ * all stopped; in between workers only read it, except their own lcore context.
+ */
+#ifndef WS_DP_DATAPLANE_H
+#define WS_DP_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "classify.h"
+#include "config.h"
+#include "counters.h"
+#include "ctl.h"
+
+enum {
+	WS_DP_BURST_MAX = 256,   /* dataplane.burst is at most this */
+	WS_DP_MAX_RXQ = 64,      /* rx queues one lcore may poll */
+	WS_DP_SERVICE_RING = 1024,
+	WS_DP_CRYPTO_RING = 4096,
+	WS_DP_TAP_DESC = 256,    /* descriptors per TAP queue */
+	WS_DP_TUNNEL_OVERHEAD = 40 + 8 + 32, /* outer IPv6 + UDP + WireGuard header and tag */
+};
+
+enum ws_dp_port_kind {
+	WS_DP_PORT_WAN,    /* encrypted side */
+	WS_DP_PORT_LAN,    /* plaintext side, gateway mode */
+	WS_DP_PORT_EXC,    /* exception TAP of the WAN: the kernel's view of the WAN port */
+	WS_DP_PORT_TUN,    /* host mode: the tunnel TAP named interface.name */
+};
+
+/*
+ * A port the dataplane owns. Written by main during setup, read-only while lcores run; closed by
+ * main under ws_dp_state_lock, since the telemetry thread reads ports too.
+ */
+struct ws_dp_port {
+	bool present;
+	enum ws_dp_port_kind kind;
+	uint16_t port_id;
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	uint16_t socket; /* NUMA socket of the device (SOCKET_ID_ANY mapped to 0) */
+	char name[WS_DP_NAME_LEN];    /* config name, or the TAP's interface name */
+	char devargs[WS_DP_DEVICE_LEN];
+	struct rte_ether_addr mac;
+	bool started;
+	bool probed_by_us; /* hot-plugged at setup: removed again at shutdown */
+	/* taken by main after the lcores stopped, before the port is closed (stats dump) */
+	bool have_final;
+	struct rte_eth_stats final_stats;
+};
+
+/* Buffered transmit towards one port, on this lcore's own tx queue. Owned by one lcore. */
+struct ws_dp_txq {
+	uint16_t port; /* index into ws_dp.ports */
+	uint16_t queue;
+	uint16_t n;
+	struct rte_mbuf *pkts[WS_DP_BURST_MAX];
+};
+
+struct ws_dp_lcore;
+/* A pipeline stage: takes ownership of the n mbufs (see stages.h). */
+typedef void (*ws_dp_stage_fn)(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+
+/* One rx queue an lcore polls, and the stage its bursts go to. */
+struct ws_dp_rxq {
+	uint16_t port; /* index into ws_dp.ports */
+	uint16_t queue;
+	ws_dp_stage_fn stage;
+};
+
+enum ws_dp_lcore_role {
+	WS_DP_LCORE_NONE,
+	WS_DP_LCORE_RTC,    /* rx, classify, crypto stages, tx */
+	WS_DP_LCORE_IO,     /* pipeline: rx, classify, steer; exceptions; tx */
+	WS_DP_LCORE_CRYPTO, /* pipeline: crypto stages from its ring, tx */
+};
+
+/*
+ * Per-lcore context, indexed by lcore id. Written by main before launch; afterwards only its
+ * own lcore touches it (tx buffers). Its counters (*cnt) are also read by the telemetry thread.
+ */
+struct ws_dp_lcore {
+	enum ws_dp_lcore_role role;
+	/* where received transport data goes: decrypt here (rtc) or steer to a crypto lcore (io) */
+	ws_dp_stage_fn data_stage;
+	unsigned int data_index; /* 0..n-1 over lcores that transmit: its tx queue on every port */
+	struct ws_dp_rxq rxq[WS_DP_MAX_RXQ];
+	unsigned int n_rxq;
+	struct ws_dp_txq tx[WS_DP_MAX_PORTS + 2];
+	struct rte_ring *in_ring; /* crypto lcore: packets steered to it (MP by io lcores, SC) */
+	struct ws_dp_lcore_counters *cnt; /* == &ws_dp_counters[lcore id] */
+} __rte_cache_aligned;
+
+struct ws_dp {
+	const struct ws_dp_config *cfg;
+	struct ws_dp_classify_ctx cls; /* written by main at setup; read by workers */
+	/* ports[] by index; wan/lan/exc/tun are indexes into it, -1 when absent */
+	struct ws_dp_port ports[WS_DP_MAX_PORTS + 2];
+	unsigned int n_ports;
+	int wan, lan, exc, tun;
+	/* one per socket in use; freed by main under ws_dp_state_lock (telemetry reads them) */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	/* filled by ws_dp_mempools_full() at shutdown, for the stats dump */
+	unsigned int pool_size[RTE_MAX_NUMA_NODES];
+	unsigned int pool_avail[RTE_MAX_NUMA_NODES];
+	bool pools_checked;
+	bool pools_full;
+	struct rte_ring *service_ring; /* handshakes: MP (workers) -> SC (service lcore) */
+	unsigned int crypto_lcores[RTE_MAX_LCORE];      /* pipeline: lcore ids, by steer index */
+	unsigned int n_crypto;
+	unsigned int burst;
+	struct ws_dp_ctl ctl; /* control socket: service lcore only */
+	/* set by the signal handler, read by every lcore loop */
+	volatile bool stop;
+	struct ws_dp_lcore lcores[RTE_MAX_LCORE];
+};
+
+extern struct ws_dp ws_dp;
+
+/* port.c */
+int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen);
+void ws_dp_ports_snapshot(struct ws_dp *dp);
+void ws_dp_ports_close(struct ws_dp *dp);
+const char *ws_dp_port_kind_name(enum ws_dp_port_kind k);
+
+/* mempool.c */
+int ws_dp_mempools_create(struct ws_dp *dp, char *err, size_t errlen);
+struct rte_mempool *ws_dp_mempool_for(struct ws_dp *dp, unsigned int socket);
+/* true when every pool is full again (records size/avail for the stats dump) */
+bool ws_dp_mempools_full(struct ws_dp *dp);
+void ws_dp_mempools_free(struct ws_dp *dp);
+
+/* worker.c */
+int ws_dp_lcores_assign(struct ws_dp *dp, char *err, size_t errlen);
+int ws_dp_worker_main(void *arg);
+/* after every worker returned: frees what is left in the rings, then the rings */
+void ws_dp_lcores_release(struct ws_dp *dp);
+
+/* service.c */
+void ws_dp_service_loop(struct ws_dp *dp);
+void ws_dp_service_drain(struct ws_dp *dp);
+
+/* telemetry.c */
+extern rte_spinlock_t ws_dp_state_lock;
+int ws_dp_telemetry_register(void);
+int ws_dp_stats_dump(struct ws_dp *dp, const char *path);
+
+#endif

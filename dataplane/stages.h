@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Pipeline stages. Each takes a burst from the stage before it and owns those mbufs: it hands
+ * every one on (tx buffer, ring, next stage) or frees it, exactly once. Run-to-completion and
+ * pipeline mode are two wirings of the same stages (see worker.c).
+ */
+#ifndef WS_DP_STAGES_H
+#define WS_DP_STAGES_H
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dataplane.h"
+
+/* rx.c: WAN burst -> classify -> kernel / handshake / data (lc->data_stage) / drop */
+void ws_dp_stage_wan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+/* exception.c: frames the kernel sent out the exception TAP -> WAN, unchanged */
+void ws_dp_stage_from_kernel(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+/* steer.c: pipeline io lcores hand transport data to crypto lcores by flow hash */
+void ws_dp_stage_steer(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+/* handshake.c: handshake messages -> service ring */
+void ws_dp_stage_handshake(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+/* decrypt.c: transport data (receive path) */
+void ws_dp_stage_decrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+/* encrypt.c: plaintext from the tunnel TAP or a LAN port (send path) */
+void ws_dp_stage_encrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
+
+/* Buffered transmit on this lcore's own queue of port index `port`. */
+static inline void ws_dp_tx_flush(struct ws_dp_lcore *lc, struct ws_dp_txq *q)
+{
+	uint16_t sent;
+
+	if (q->n == 0)
+		return;
+	sent = rte_eth_tx_burst(ws_dp.ports[q->port].port_id, q->queue, q->pkts, q->n);
+	if (unlikely(sent < q->n)) {
+		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TX_FULL, q->n - sent);
+		rte_pktmbuf_free_bulk(&q->pkts[sent], q->n - sent);
+	}
+	if ((int)q->port == ws_dp.wan)
+		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_WAN_TX, sent);
+	q->n = 0;
+}
+
+static inline void ws_dp_tx(struct ws_dp_lcore *lc, int port, struct rte_mbuf *m)
+{
+	struct ws_dp_txq *q;
+
+	if (unlikely(port < 0)) {
+		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_NO_TX_PORT, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	q = &lc->tx[port];
+	q->pkts[q->n++] = m;
+	if (unlikely(q->n == ws_dp.burst))
+		ws_dp_tx_flush(lc, q);
+}
+
+static inline void ws_dp_tx_flush_all(struct ws_dp_lcore *lc)
+{
+	for (unsigned int i = 0; i < ws_dp.n_ports; i++)
+		ws_dp_tx_flush(lc, &lc->tx[i]);
+}
+
+#endif
