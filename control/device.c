@@ -280,21 +280,25 @@ struct plan {
 	size_t new_prefixes;
 };
 
-static bool is_own_key(const struct ws_device *dev, const struct ws_change *chg,
-		       const uint8_t key[WS_KEY_LEN])
+/*
+ * The interface's public key as it will be after this change (NULL: no identity). Computed once
+ * per change: an X25519 base-point multiplication per peer would dominate large loads.
+ */
+static const uint8_t *own_key_after(const struct ws_device *dev, const struct ws_change *chg,
+				    uint8_t buf[WS_KEY_LEN])
 {
-	uint8_t pub[WS_KEY_LEN];
-	bool own;
-
 	if (chg->flags & WS_CHG_PRIVATE_KEY) {
 		if (ws_is_zero_ct(chg->private_key, WS_KEY_LEN))
-			return false;
-		ws_x25519_public(pub, chg->private_key);
-		own = !memcmp(pub, key, WS_KEY_LEN);
-		ws_memzero(pub, sizeof(pub));
-		return own;
+			return NULL;
+		ws_x25519_public(buf, chg->private_key);
+		return buf;
 	}
-	return dev->local.has_identity && !memcmp(dev->local.public_key, key, WS_KEY_LEN);
+	return dev->local.has_identity ? dev->local.public_key : NULL;
+}
+
+static bool is_own_key(const uint8_t *own, const uint8_t key[WS_KEY_LEN])
+{
+	return own && !memcmp(own, key, WS_KEY_LEN);
 }
 
 static int reserve_aips(struct ws_peer *p, size_t need)
@@ -335,8 +339,8 @@ static int grow_ids(struct ws_device *dev, size_t extra)
 	return 0;
 }
 
-static int prepare(struct ws_device *dev, const struct ws_change *chg, struct item *items,
-		   struct plan *plan, char *err, size_t errlen)
+static int prepare(struct ws_device *dev, const struct ws_change *chg, const uint8_t *own,
+		   struct item *items, struct plan *plan, char *err, size_t errlen)
 {
 	int ret;
 
@@ -371,7 +375,7 @@ static int prepare(struct ws_device *dev, const struct ws_change *chg, struct it
 				adds += !pc->aips[k].remove;
 		}
 		i = j;
-		if (is_own_key(dev, chg, key))
+		if (is_own_key(own, key))
 			continue; /* silently ignored, as the kernel does */
 		plan->new_prefixes += adds;
 		if (existing && (ret = reserve_aips(existing, existing->n_aips + adds)) != 0)
@@ -465,7 +469,7 @@ static struct ws_peer *create_peer(struct ws_device *dev, struct plan *plan,
 	dev->peers[id] = p;
 	dev->n_peers++;
 	p->id = id;
-	ws_noise_handshake_init(&p->hs, &dev->local, key, NULL);
+	ws_noise_handshake_init_deferred(&p->hs, key, NULL);
 	ws_cookie_maker_init(&p->cookie, key);
 	k = key_bucket(dev, key);
 	p->hash_next = dev->buckets[k];
@@ -506,13 +510,13 @@ static void set_identity(struct ws_device *dev, const uint8_t key[WS_KEY_LEN])
 		struct ws_peer *p = dev->peers[i];
 		if (p) {
 			ws_noise_handshake_reset(&p->hs);
-			ws_noise_precompute(&p->hs, &dev->local);
+			ws_noise_precompute_later(&p->hs);
 		}
 	}
 }
 
-static void commit(struct ws_device *dev, const struct ws_change *chg, struct plan *plan,
-		   bool *named)
+static void commit(struct ws_device *dev, const struct ws_change *chg, const uint8_t *own,
+		   struct plan *plan, bool *named)
 {
 	bool iface_changed = false;
 
@@ -534,7 +538,7 @@ static void commit(struct ws_device *dev, const struct ws_change *chg, struct pl
 		struct ws_peer *p = ws_device_peer_by_key(dev, pc->public_key);
 		bool aips_changed = false;
 
-		if (is_own_key(dev, chg, pc->public_key))
+		if (is_own_key(own, pc->public_key))
 			continue;
 		if (pc->flags & WS_PCHG_REMOVE) {
 			if (p)
@@ -614,6 +618,8 @@ int ws_device_apply(struct ws_device *dev, const struct ws_change *chg, char *er
 {
 	struct item *items = NULL;
 	struct plan plan = { 0 };
+	uint8_t own_buf[WS_KEY_LEN];
+	const uint8_t *own;
 	bool *named = NULL;
 	int ret;
 
@@ -626,7 +632,8 @@ int ws_device_apply(struct ws_device *dev, const struct ws_change *chg, char *er
 		ret = errmsg(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
-	ret = prepare(dev, chg, items, &plan, err, errlen);
+	own = own_key_after(dev, chg, own_buf);
+	ret = prepare(dev, chg, own, items, &plan, err, errlen);
 	if (ret)
 		goto out;
 	if (chg->flags & WS_CHG_REPLACE_PEERS) {
@@ -637,7 +644,7 @@ int ws_device_apply(struct ws_device *dev, const struct ws_change *chg, char *er
 			goto out;
 		}
 	}
-	commit(dev, chg, &plan, named);
+	commit(dev, chg, own, &plan, named);
 out:
 	for (size_t i = 0; i < plan.n_fresh; i++)
 		if (plan.fresh[i]) {

@@ -156,6 +156,7 @@ void ws_noise_local_clear(struct ws_noise_local *local)
 
 void ws_noise_precompute(struct ws_noise_handshake *hs, const struct ws_noise_local *local)
 {
+	hs->precompute_pending = false;
 	hs->precomputed_ok = local->has_identity &&
 			     ws_x25519(hs->precomputed_ss, local->private_key, hs->remote_static) == 0;
 	if (!hs->precomputed_ok)
@@ -169,6 +170,23 @@ void ws_noise_handshake_init(struct ws_noise_handshake *hs, const struct ws_nois
 	memcpy(hs->remote_static, remote_static, WS_KEY_LEN);
 	ws_noise_handshake_set_psk(hs, preshared_key);
 	ws_noise_precompute(hs, local);
+}
+
+void ws_noise_handshake_init_deferred(struct ws_noise_handshake *hs,
+				      const uint8_t remote_static[WS_KEY_LEN],
+				      const uint8_t *preshared_key)
+{
+	ws_memzero(hs, sizeof(*hs));
+	memcpy(hs->remote_static, remote_static, WS_KEY_LEN);
+	ws_noise_handshake_set_psk(hs, preshared_key);
+	hs->precompute_pending = true;
+}
+
+void ws_noise_precompute_later(struct ws_noise_handshake *hs)
+{
+	ws_memzero(hs->precomputed_ss, WS_KEY_LEN);
+	hs->precomputed_ok = false;
+	hs->precompute_pending = true;
 }
 
 void ws_noise_handshake_set_psk(struct ws_noise_handshake *hs, const uint8_t *preshared_key)
@@ -204,6 +222,8 @@ int ws_noise_create_initiation(struct ws_noise_handshake *hs, const struct ws_no
 
 	if (!local->has_identity)
 		return WS_NOISE_ENOIDENTITY;
+	if (hs->precompute_pending)
+		ws_noise_precompute(hs, local);
 	if (!hs->precomputed_ok)
 		return WS_NOISE_EDH;
 
@@ -274,6 +294,8 @@ int ws_noise_consume_initiation(const struct ws_noise_local *local,
 	if (!hs)
 		goto out;
 	ret = WS_NOISE_EDH;
+	if (hs->precompute_pending)
+		ws_noise_precompute(hs, local);
 	if (!hs->precomputed_ok)
 		goto out;
 

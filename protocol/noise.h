@@ -37,6 +37,10 @@ struct ws_noise_handshake {
 	 * local private key changes. */
 	uint8_t precomputed_ss[WS_KEY_LEN];
 	bool precomputed_ok;
+	/* Set by the deferred init and by ws_noise_precompute_later(): the precomputation is done
+	 * by the first handshake that needs it, so adding a million peers or changing the private
+	 * key costs no Diffie-Hellman per peer up front. */
+	bool precompute_pending;
 	uint8_t preshared_key[WS_KEY_LEN];
 	/* Greatest TAI64N accepted in an initiation from this peer: replay protection. */
 	uint8_t latest_timestamp[WS_TAI64N_LEN];
@@ -72,8 +76,14 @@ void ws_noise_local_clear(struct ws_noise_local *local);
 /* Sets up a peer's handshake: remote static, optional PSK (NULL = none), precomputed DH. */
 void ws_noise_handshake_init(struct ws_noise_handshake *hs, const struct ws_noise_local *local,
 			     const uint8_t remote_static[WS_KEY_LEN], const uint8_t *preshared_key);
+/* The same, leaving the static-static DH to the first handshake that needs it. */
+void ws_noise_handshake_init_deferred(struct ws_noise_handshake *hs,
+				      const uint8_t remote_static[WS_KEY_LEN],
+				      const uint8_t *preshared_key);
 void ws_noise_handshake_set_psk(struct ws_noise_handshake *hs, const uint8_t *preshared_key);
 void ws_noise_precompute(struct ws_noise_handshake *hs, const struct ws_noise_local *local);
+/* Marks the precomputation stale (the local key changed); redone on first use. */
+void ws_noise_precompute_later(struct ws_noise_handshake *hs);
 /* Forgets the in-flight handshake (ephemerals, hash, chaining key); keeps the peer's config. */
 void ws_noise_handshake_reset(struct ws_noise_handshake *hs);
 /* Zeroes everything, config included. */

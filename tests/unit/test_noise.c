@@ -629,6 +629,42 @@ static void test_zero_static_static_dh(void)
 	CHECK_MEM(c.hs.precomputed_ss, want, 32);
 }
 
+static void test_deferred_precompute(void)
+{
+	/* Peers set up with the deferred init handshake exactly like eagerly set up ones; the DH
+	 * happens on first use, a zero DH still fails then, and a key change is picked up. */
+	struct side a, b;
+	uint8_t psk[32], zero_pub[32] = { 0 }, want[32];
+	struct ws_msg_initiation m1;
+
+	memset(psk, 0x5a, sizeof(psk));
+	side_identity(&a);
+	side_identity(&b);
+	ws_noise_handshake_init_deferred(&a.hs, b.pub, psk);
+	ws_noise_handshake_init_deferred(&b.hs, a.pub, psk);
+	CHECK(a.hs.precompute_pending && !a.hs.precomputed_ok);
+	full_handshake(&a, &b, psk, 1, 2, WALL0, MONO0);
+	CHECK(!a.hs.precompute_pending && a.hs.precomputed_ok);
+	CHECK(!b.hs.precompute_pending && b.hs.precomputed_ok);
+	full_handshake(&b, &a, psk, 3, 4, WALL0 + SEC, MONO0 + SEC);
+
+	/* A new local key: the stale precomputation is redone on the next handshake. */
+	ws_x25519_generate(a.priv);
+	ws_noise_local_init(&a.local, a.priv);
+	memcpy(a.pub, a.local.public_key, 32);
+	ws_noise_precompute_later(&a.hs);
+	CHECK(ws_is_zero_ct(a.hs.precomputed_ss, 32));
+	ws_noise_handshake_init_deferred(&b.hs, a.pub, psk);
+	full_handshake(&a, &b, psk, 5, 6, WALL0 + 2 * SEC, MONO0 + 2 * SEC);
+	CHECK(ws_x25519(want, a.priv, b.pub) == 0);
+	CHECK_MEM(a.hs.precomputed_ss, want, 32);
+
+	/* A low-order peer key fails at first use, as with the eager init. */
+	ws_noise_handshake_init_deferred(&a.hs, zero_pub, NULL);
+	CHECK(ws_noise_create_initiation(&a.hs, &a.local, &m1, 7, WALL0) == WS_NOISE_EDH);
+	CHECK(!a.hs.precompute_pending && !a.hs.precomputed_ok);
+}
+
 static void test_low_order_ephemerals(void)
 {
 	/* An ephemeral of small order makes es (or ee) all zero: refused, nothing changes, and
@@ -750,6 +786,7 @@ static const struct ws_test_case cases[] = {
 	WS_TEST(test_wrong_states),
 	WS_TEST(test_no_identity),
 	WS_TEST(test_zero_static_static_dh),
+	WS_TEST(test_deferred_precompute),
 	WS_TEST(test_low_order_ephemerals),
 	WS_TEST(test_random_messages_rejected),
 	WS_TEST(test_destroy_zeroes),
