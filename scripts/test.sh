@@ -42,7 +42,7 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 # Benchmarks are not tests, but a tiny run of each keeps them from rotting.
 bench_status=0
 for b in "$build"/bench/*/ws-bench-*; do
-	[ -x "$b" ] || continue
+	[ -f "$b" ] && [ -x "$b" ] || continue
 	echo "smoke: $b --smoke"
 	if ! "$b" --smoke >/dev/null; then
 		echo "benchmark smoke run failed: $b"
