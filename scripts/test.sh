@@ -41,14 +41,13 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 # Benchmarks are not tests, but a tiny run of each keeps them from rotting.
 bench_status=0
-for b in "$build"/bench/*/ws-bench-*; do
-	[ -f "$b" ] && [ -x "$b" ] || continue
-	echo "smoke: $b --smoke"
-	if ! "$b" --smoke >/dev/null; then
-		echo "benchmark smoke run failed: $b"
-		bench_status=1
-	fi
-done
+if ! bash bench/run.sh --smoke --build "$build" --out "$build/bench-smoke" >"$build/bench-smoke.log" 2>&1; then
+	cat "$build/bench-smoke.log"
+	echo "benchmark smoke run failed"
+	bench_status=1
+else
+	echo "benchmark smoke runs: ok ($build/bench-smoke.log)"
+fi
 
 python3 - "$build" "$sanbuild" "$bench_status" <<'PY'
 import json, sys

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+# The benchmark suite: runs every benchmark of bench/ in one go, prints their tables and writes
+# one JSON file per benchmark plus a combined report into the output directory. Each benchmark
+# measures against its own reference in the same run (raw crypto, X25519, OpenSSL, ...), so
+# the ratios hold on a noisy shared machine even when absolute figures move.
+#
+#   bench/run.sh [--smoke] [--build DIR] [--out DIR]
+#
+# --smoke runs every benchmark at tiny sizes (what CI does, so they never rot).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=build
+out=bench-results
+smoke=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--smoke) smoke=(--smoke); shift ;;
+	--build) build="$2"; shift 2 ;;
+	--out) out="$2"; shift 2 ;;
+	*) echo "usage: bench/run.sh [--smoke] [--build DIR] [--out DIR]" >&2; exit 2 ;;
+	esac
+done
+
+if [ ! -f "$build/build.ninja" ]; then
+	bash scripts/install-deps.sh
+	meson setup "$build" >/dev/null
+fi
+ninja -C "$build" >/dev/null
+mkdir -p "$out"
+
+{
+	echo "machine: $(uname -srm); $(nproc) cpus; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+	echo "commit:  $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	echo "date:    $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} | tee "$out/machine.txt"
+
+status=0
+run() { # name, binary, args...
+	local name="$1" bin="$2"; shift 2
+	if [ ! -x "$bin" ]; then
+		echo "== $name: not built ($bin)"
+		status=1
+		return
+	fi
+	echo
+	echo "== $name: $bin ${smoke[*]} $*"
+	if ! "$bin" "${smoke[@]}" --json "$out/$name.json" "$@" | tee "$out/$name.txt"; then
+		echo "== $name failed"
+		status=1
+	fi
+}
+
+run crypto "$build/bench/crypto/ws-bench-crypto"
+run handshake "$build/bench/handshake/ws-bench-handshake"
+run peers "$build/bench/peers/ws-bench-peers"
+if [ -x "$build/bench/dataplane/ws-bench-dataplane" ]; then
+	run dataplane "$build/bench/dataplane/ws-bench-dataplane"
+fi
+
+python3 - "$out" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+report = {"machine": open(os.path.join(out, "machine.txt")).read()}
+for name in ("crypto", "handshake", "peers", "dataplane"):
+    p = os.path.join(out, name + ".json")
+    if os.path.exists(p):
+        with open(p) as f:
+            report[name] = json.load(f)
+with open(os.path.join(out, "report.json"), "w") as f:
+    json.dump(report, f, indent=1)
+print(f"\nreport: {os.path.join(out, 'report.json')}")
+PY
+exit $status
