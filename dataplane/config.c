@@ -579,6 +579,33 @@ static int mempool_key(struct ctx *c, const char *k, const char *path, yaml_node
 	return 1;
 }
 
+/* ---- dataplane.tables ---- */
+
+static int tables_key(struct ctx *c, const char *k, const char *path, yaml_node_t *v, void *arg)
+{
+	struct ws_dp_config *cfg = c->cfg;
+
+	(void)arg;
+	if (!strcmp(k, "maxPeers"))
+		return get_uint(c, v, path, 1, 1u << 20, &cfg->tables.max_peers);
+	if (!strcmp(k, "maxAllowedIps"))
+		return get_uint(c, v, path, 16, 1u << 24, &cfg->tables.max_allowed_ips);
+	if (!strcmp(k, "fib")) {
+		if (want(c, v, path, YAML_SCALAR_NODE))
+			return -1;
+		if (!strcmp(scalar(v), "auto"))
+			cfg->tables.fib = WS_DP_FIB_AUTO;
+		else if (!strcmp(scalar(v), "dir24_8"))
+			cfg->tables.fib = WS_DP_FIB_DIR24_8;
+		else if (!strcmp(scalar(v), "rib"))
+			cfg->tables.fib = WS_DP_FIB_RIB;
+		else
+			return fail(c, v, path, "expected auto|dir24_8|rib, got '%s'", scalar(v));
+		return 0;
+	}
+	return 1;
+}
+
 /* ---- dataplane: ---- */
 
 struct dp_seen {
@@ -620,6 +647,19 @@ static int dataplane_key(struct ctx *c, const char *k, const char *path, yaml_no
 		return walk_map(c, v, path, mempool_key, NULL);
 	if (!strcmp(k, "burst"))
 		return get_uint(c, v, path, 1, 256, &cfg->burst);
+	if (!strcmp(k, "underLoadQueue"))
+		return get_uint(c, v, path, 0, 1024, &cfg->under_load_queue);
+	if (!strcmp(k, "tables"))
+		return walk_map(c, v, path, tables_key, NULL);
+	if (!strcmp(k, "crypto")) {
+		if (get_str(c, v, path, cfg->crypto, sizeof(cfg->crypto)))
+			return -1;
+		if (strncmp(cfg->crypto, "auto", 4) && strncmp(cfg->crypto, "ipsecmb", 7) &&
+		    strcmp(cfg->crypto, "ref"))
+			return fail(c, v, path, "expected auto|ipsecmb[-arch]|ref, got '%s'",
+				    cfg->crypto);
+		return 0;
+	}
 	if (!strcmp(k, "controlSocket")) {
 		if (get_str(c, v, path, cfg->control_socket, sizeof(cfg->control_socket)))
 			return -1;
@@ -756,6 +796,11 @@ void ws_dp_config_defaults(struct ws_dp_config *cfg)
 	cfg->mempool.cache = 256;
 	cfg->mempool.mbuf_size = 2176;
 	cfg->burst = 32;
+	cfg->tables.max_peers = 65536;
+	cfg->tables.max_allowed_ips = 65536;
+	cfg->tables.fib = WS_DP_FIB_AUTO;
+	snprintf(cfg->crypto, sizeof(cfg->crypto), "auto");
+	cfg->under_load_queue = 128;
 }
 
 int ws_dp_config_parse(struct ws_dp_config *cfg, const char *name, const char *text, size_t len,

@@ -33,6 +33,12 @@ enum ws_dp_role {
 	WS_DP_ROLE_LAN,
 };
 
+enum ws_dp_fib_kind {
+	WS_DP_FIB_AUTO,    /* dir24_8/trie when eal.memoryMB >= 512, rib otherwise */
+	WS_DP_FIB_DIR24_8, /* rte_fib DIR24_8 + rte_fib6 TRIE: fast, 64+ MB */
+	WS_DP_FIB_RIB,     /* rte_fib DUMMY (RIB lookups): small, slower */
+};
+
 enum ws_dp_lcore_mode {
 	WS_DP_LCORES_RTC,      /* each worker: rx, classify, crypto, tx */
 	WS_DP_LCORES_PIPELINE, /* io lcores steer by flow hash over rings to crypto lcores */
@@ -100,6 +106,13 @@ struct ws_dp_config {
 	} mempool;
 	unsigned int burst;
 	char control_socket[WS_DP_PATH_LEN];
+	struct {
+		unsigned int max_peers;       /* peer ids are 0..max_peers-1 */
+		unsigned int max_allowed_ips; /* prefixes per address family */
+		enum ws_dp_fib_kind fib;
+	} tables;
+	char crypto[32]; /* ws_cb_engine_create() backend name */
+	unsigned int under_load_queue; /* handshakes queued from which on mac2 is required */
 };
 
 /* Fills cfg with the documented defaults (no ports). */

@@ -26,13 +26,27 @@
 	X(RX_WG_COOKIE, "rx_wg_cookie", "cookie replies received")                             \
 	X(RX_WG_DATA, "rx_wg_data", "transport data messages received")                        \
 	X(HANDSHAKE_TO_SERVICE, "handshake_to_service", "handshake messages queued to the service lcore") \
-	X(UNHANDLED_DATA, "unhandled_data", "transport data with no decrypt stage yet (freed)") \
 	X(HANDSHAKE_TO_CONTROL, "handshake_to_control", "handshake messages sent to the control process") \
 	X(CTL_CONNECT, "ctl_connect", "control clients accepted")                               \
 	X(CTL_REQUEST, "ctl_request", "control requests answered")                              \
 	X(PLAIN_RX, "plain_rx", "plaintext frames from the tunnel TAP or a LAN port")                    \
-	X(PLAIN_UNHANDLED, "plain_unhandled", "plaintext frames with no encrypt stage yet (freed)") \
 	X(RING_STEERED, "ring_steered", "packets handed from an io lcore to a crypto lcore")   \
+	X(RX_DECRYPTED, "rx_decrypted", "transport data authenticated and delivered")        \
+	X(RX_KEEPALIVE, "rx_keepalive", "authenticated keepalives (consumed)")               \
+	X(TX_ENCRYPTED, "tx_encrypted", "inner packets encrypted and sent")                  \
+	X(TX_KEEPALIVE, "tx_keepalive", "keepalives sent")                                   \
+	X(STAGED, "staged", "packets staged while their peer has no usable keypair")          \
+	X(STAGED_FLUSHED, "staged_flushed", "staged packets sent after a keypair landed")     \
+	X(HANDSHAKE_SENT, "handshake_sent", "handshake messages the control process sent")   \
+	X(HANDSHAKE_UNDER_LOAD, "handshake_under_load", "handshakes checked for mac2 (under load)") \
+	X(HANDSHAKE_COOKIE_SENT, "handshake_cookie_sent", "cookie replies sent (under load, no mac2)") \
+	X(NEIGH_LEARNED, "neigh_learned", "next-hop MACs learned or changed")                \
+	X(NEIGH_SOLICIT, "neigh_solicit", "ARP requests / neighbour solicitations sent")     \
+	X(EV_HANDSHAKE_NEEDED, "ev_handshake_needed", "HANDSHAKE_NEEDED events sent")         \
+	X(EV_REKEY_NEEDED, "ev_rekey_needed", "REKEY_NEEDED events sent")                     \
+	X(EV_KEYPAIR_CONFIRMED, "ev_keypair_confirmed", "responder keypairs confirmed")        \
+	X(EV_KEYPAIR_FREED, "ev_keypair_freed", "keypairs zeroed and freed")                  \
+	X(EV_ENDPOINT, "ev_endpoint", "peers that roamed to a new endpoint")                  \
 	/* drops: malformed frames */                                                        \
 	X(DROP_ETH_TRUNCATED, "drop_eth_truncated", "frame shorter than an Ethernet header")   \
 	X(DROP_VLAN_TRUNCATED, "drop_vlan_truncated", "frame shorter than its VLAN tag")      \
@@ -54,7 +68,30 @@
 	X(DROP_HANDSHAKE_NO_CONTROL, "drop_handshake_no_control",                               \
 	  "handshakes with no control process connected, or its socket full")                  \
 	X(DROP_CTL_BAD_MSG, "drop_ctl_bad_msg", "control messages with broken framing (client dropped)") \
-	X(DROP_NO_TX_PORT, "drop_no_tx_port", "frames with nowhere to go (port missing)")
+	X(DROP_NO_TX_PORT, "drop_no_tx_port", "frames with nowhere to go (port missing)")  \
+	X(DROP_EVENT_RING_FULL, "drop_event_ring_full", "worker events a full ring refused")   \
+	X(DROP_SVC_TX_RING_FULL, "drop_svc_tx_ring_full", "service frames a full ring refused") \
+	X(DROP_NO_MBUF, "drop_no_mbuf", "service frames not built: mempool empty")            \
+	X(DROP_HANDSHAKE_MAC1, "drop_handshake_mac1", "handshakes whose mac1 is wrong (or no identity)") \
+	X(DROP_HANDSHAKE_RATELIMIT, "drop_handshake_ratelimit", "handshakes over their source's rate") \
+	/* drops: decrypt */                                                                 \
+	X(DROP_UNKNOWN_INDEX, "drop_unknown_index", "transport data for no installed keypair") \
+	X(DROP_KEYPAIR_EXPIRED, "drop_keypair_expired", "transport data on an expired keypair") \
+	X(DROP_DECRYPT_AUTH, "drop_decrypt_auth", "transport data that did not authenticate")  \
+	X(DROP_REPLAY, "drop_replay", "replayed or too old counters (after authentication)")  \
+	X(DROP_INNER_MALFORMED, "drop_inner_malformed", "decrypted payload not a valid IP packet") \
+	X(DROP_INNER_SOURCE, "drop_inner_source", "inner source not in the peer's allowed-ips") \
+	X(DROP_NO_ENGINE, "drop_no_engine", "no crypto engine on this lcore")                \
+	/* drops: encrypt */                                                                 \
+	X(DROP_PLAIN_NOT_IP, "drop_plain_not_ip", "plaintext frame that is not IPv4/IPv6")    \
+	X(DROP_NO_PEER, "drop_no_peer", "plaintext destination in no peer's allowed-ips")     \
+	X(DROP_NO_ENDPOINT, "drop_no_endpoint", "peer without an endpoint")                   \
+	X(DROP_NO_NEIGH, "drop_no_neigh", "endpoint's next-hop MAC unknown")                  \
+	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows")     \
+	X(DROP_NO_ROOM, "drop_no_room", "mbuf without head/tailroom for the encapsulation")   \
+	X(DROP_STAGE_RING_FULL, "drop_stage_ring_full", "packets to stage a full ring refused") \
+	X(DROP_STAGED_OVERFLOW, "drop_staged_overflow", "oldest staged packets pushed out")    \
+	X(DROP_STAGED_PEER_GONE, "drop_staged_peer_gone", "staged packets of a removed peer")
 
 enum ws_dp_counter {
 #define WS_DP_X(id, name, desc) WS_DP_CNT_##id,

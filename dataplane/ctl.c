@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Control socket server (see ctl.h). Implemented so far: HELLO, IFACE_SET, COUNTERS and the
- * HANDSHAKE_RX event; peers, allowed-ips, keypairs, handshake sending, stats and dumps land
- * with their tables and answer -EOPNOTSUPP until then.
+ * Control socket server (see ctl.h): framing, HELLO, IFACE_SET and COUNTERS here; the table
+ * requests in ctl_tables.c.
  */
 #include "ctl.h"
 
@@ -20,6 +19,8 @@
 #include <rte_lcore.h>
 
 #include "counters.h"
+#include "handshake.h"
+#include "tables.h"
 
 _Static_assert(sizeof(((struct ws_ipc_counter *)0)->name) >= 32, "counter names fit");
 
@@ -131,13 +132,15 @@ static int send_msg(struct ws_dp_ctl *c, uint8_t type, uint8_t flags, uint32_t s
 	return 0;
 }
 
-static void reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *req, int32_t status,
-		  const void *body, size_t len)
+void ws_dp_ctl_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *req, int32_t status,
+		     const void *body, size_t len)
 {
 	/* a client whose socket is full is not reading its replies: let it go */
 	if (send_msg(c, req->type, WS_IPC_F_REPLY, req->seq, status, body, len))
 		disconnect(c);
 }
+
+#define reply ws_dp_ctl_reply
 
 static void counters_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *req)
 {
@@ -157,8 +160,7 @@ static void counters_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *req)
 	reply(c, req, 0, body, sizeof(body));
 }
 
-static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_t *body,
-		   size_t len)
+static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *body, size_t len)
 {
 	struct ws_ipc_hello_reply hello = {0};
 	struct ws_ipc_iface iface;
@@ -174,6 +176,8 @@ static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_
 		hello.instance_id = c->instance_id;
 		hello.listen_port = c->listen_port;
 		hello.has_identity = c->has_identity;
+		hello.n_peers = ws_dp_tables.n_live_peers;
+		hello.n_keypairs = ws_dp_tables.n_keypairs;
 		reply(c, h, 0, &hello, sizeof(hello));
 		return;
 	case WS_IPC_IFACE_SET:
@@ -187,6 +191,7 @@ static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_
 		}
 		c->has_identity = iface.has_identity != 0;
 		memcpy(c->public_key, iface.public_key, sizeof(c->public_key));
+		ws_dp_handshake_identity(c->has_identity ? c->public_key : NULL);
 		reply(c, h, 0, NULL, 0);
 		return;
 	case WS_IPC_COUNTERS:
@@ -194,17 +199,9 @@ static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_
 			break;
 		counters_reply(c, h);
 		return;
-	case WS_IPC_PEER_SET:
-	case WS_IPC_PEER_REMOVE:
-	case WS_IPC_ALLOWEDIPS:
-	case WS_IPC_KEYPAIR_ADD:
-	case WS_IPC_HANDSHAKE_SEND:
-	case WS_IPC_STATS:
-	case WS_IPC_DUMP:
-	case WS_IPC_ALLOWEDIPS_DUMP:
-		reply(c, h, -EOPNOTSUPP, NULL, 0);
-		return;
 	default:
+		if (ws_dp_ctl_tables(c, h, body, len))
+			return;
 		break;
 	}
 	reply(c, h, -EINVAL, NULL, 0); /* unknown type, or a body of the wrong size */

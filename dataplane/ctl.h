@@ -36,6 +36,13 @@ void ws_dp_ctl_poll(struct ws_dp_ctl *c);
 unsigned int ws_dp_ctl_fds(const struct ws_dp_ctl *c, int fds[2]);
 /* Sends an event; 0 when sent, -1 when no client is connected or its socket is full. */
 int ws_dp_ctl_event(struct ws_dp_ctl *c, uint8_t type, const void *body, size_t len);
+/* Answers a request (from a request handler); a client that cannot take it is dropped. */
+void ws_dp_ctl_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *req, int32_t status,
+		     const void *body, size_t len);
+/* ctl_tables.c: the table requests (peers, allowed-ips, keypairs, handshakes, stats, dumps).
+ * Returns false if h->type is not one of them. body may be scrubbed (keys). */
+bool ws_dp_ctl_tables(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *body,
+		      size_t len);
 /* Closes everything and removes the socket file. */
 void ws_dp_ctl_close(struct ws_dp_ctl *c);
 

@@ -14,6 +14,7 @@
 #include <rte_ether.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
@@ -68,6 +69,7 @@ struct ws_dp_txq {
 };
 
 struct ws_dp_lcore;
+struct ws_cb_engine;
 /* A pipeline stage: takes ownership of the n mbufs (see stages.h). */
 typedef void (*ws_dp_stage_fn)(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
@@ -116,9 +118,19 @@ struct ws_dp {
 	bool pools_checked;
 	bool pools_full;
 	struct rte_ring *service_ring; /* handshakes: MP (workers) -> SC (service lcore) */
+	/* worker events (struct ws_dp_wevent): MP (workers) -> SC (service lcore) */
+	struct rte_ring *ev_ring;
+	/* packets waiting for a keypair (peer id in the mbuf's priv): MP workers -> SC service */
+	struct rte_ring *stage_ring;
+	/* frames the service lcore sends (handshakes, ARP/ND, keepalives, flushed staged
+	 * packets; kind in the mbuf's priv): SP (service lcore) -> MC (polling lcores) */
+	struct rte_ring *svc_tx_ring;
+	struct ws_cb_engine *engines[RTE_MAX_LCORE]; /* each created and used by its lcore */
 	unsigned int crypto_lcores[RTE_MAX_LCORE];      /* pipeline: lcore ids, by steer index */
 	unsigned int n_crypto;
 	unsigned int burst;
+	bool wan_csum_offload; /* the WAN port computes IPv4 and UDP checksums (set at setup) */
+	uint32_t tun_mtu; /* inner MTU: padding cap and "too big" limit (set by port setup) */
 	struct ws_dp_ctl ctl; /* control socket: service lcore only */
 	/* set by the signal handler, read by every lcore loop */
 	volatile bool stop;
@@ -126,6 +138,48 @@ struct ws_dp {
 };
 
 extern struct ws_dp ws_dp;
+
+/* Per-mbuf metadata (an mbuf dynamic field) for packets travelling between lcores. */
+enum ws_dp_mbuf_kind {
+	WS_DP_MK_NONE = 0,
+	WS_DP_MK_RAW,   /* a complete frame for the WAN */
+	WS_DP_MK_PLAIN, /* an inner IP packet at the data start (length 0: keepalive) for peer */
+};
+
+struct ws_dp_mbuf_priv {
+	uint32_t peer;
+	uint32_t kind;
+};
+
+extern int ws_dp_priv_offset;
+
+static inline struct ws_dp_mbuf_priv *ws_dp_priv(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, ws_dp_priv_offset, struct ws_dp_mbuf_priv *);
+}
+
+/* Worker -> service notifications (ev_ring elements). */
+enum ws_dp_wevent_type {
+	WS_DP_WEV_CONFIRM = 1, /* first authenticated packet on a peer's next keypair */
+	WS_DP_WEV_ROAM,        /* authenticated packet from a new source: addr, port, mac */
+	WS_DP_WEV_NEIGH,       /* ARP / neighbour discovery seen on the WAN: addr, mac */
+	WS_DP_WEV_REKEY,       /* the current keypair wants a new handshake */
+	WS_DP_WEV_SOLICIT,     /* data for a peer whose next hop's MAC is unknown */
+};
+
+struct ws_dp_wevent {
+	uint8_t type;
+	uint8_t family;
+	uint16_t port; /* network order */
+	uint32_t peer_id;
+	uint32_t local_index;
+	uint8_t mac[6];
+	uint8_t reserved[2];
+	uint8_t addr[16];
+};
+
+/* Workers: queue an event for the service lcore (dropped, counted, when the ring is full). */
+void ws_dp_post_event(struct ws_dp_lcore *lc, const struct ws_dp_wevent *ev);
 
 /* port.c */
 int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen);
@@ -147,8 +201,19 @@ int ws_dp_worker_main(void *arg);
 void ws_dp_lcores_release(struct ws_dp *dp);
 
 /* service.c */
+int ws_dp_service_setup(struct ws_dp *dp, char *err, size_t errlen);
 void ws_dp_service_loop(struct ws_dp *dp);
 void ws_dp_service_drain(struct ws_dp *dp);
+/* Hands a frame (priv kind RAW or PLAIN) to the polling lcores; frees it on failure (-1). */
+int ws_dp_service_send(struct rte_mbuf *m);
+/* A keypair landed for peer: timers, and staged packets if it can send now. */
+void ws_dp_service_keypair_added(uint32_t peer);
+/* EV_HANDSHAKE_NEEDED, at most one per peer per second of protocol time. */
+void ws_dp_service_handshake_needed(uint32_t peer);
+/* timers.c: the per-peer data timers (keepalives, new handshake, key expiry). */
+void ws_dp_timers_arm(uint32_t peer);
+/* A keepalive to peer through the encrypt stage; 0 or -1. */
+int ws_dp_send_keepalive(uint32_t peer);
 
 /* telemetry.c */
 extern rte_spinlock_t ws_dp_state_lock;

@@ -2,6 +2,7 @@
 /*
  * wirespeed-dataplane: the DPDK primary process that owns the ports.
  *   wirespeed-dataplane [EAL args] -- --config FILE [--stats-on-exit FILE] [--check]
+ *                                       [--test-time-scale N]
  * Exit status: 0 clean shutdown, 1 usage or config error, 2 environment or setup error
  * (hugepages, ports, memory), 3 mbufs missing from a mempool at shutdown.
  */
@@ -19,6 +20,8 @@
 
 #include "dataplane.h"
 #include "eal.h"
+#include "handshake.h"
+#include "tables.h"
 
 static struct ws_dp_config cfg;
 static struct ws_dp_eal_args eal_args;
@@ -37,6 +40,8 @@ static void usage(FILE *f, const char *prog)
 		"  --stats-on-exit FILE   write counters, port stats and mempool accounting as\n"
 		"                         JSON when shutting down\n"
 		"  --check                validate the config, print the EAL arguments, exit\n"
+		"  --test-time-scale N    TESTS ONLY: protocol timers (keepalive, rekey, key\n"
+		"                         expiry) run N times faster, 1..1000\n"
 		"EAL arguments are derived from the config; raw ones given before -- override\n"
 		"the derived ones of the same kind.\n",
 		prog);
@@ -59,6 +64,8 @@ static bool teardown(void)
 	bool full;
 
 	ws_dp_lcores_release(&ws_dp); /* drains the service ring: before the socket closes */
+	ws_dp_tables_destroy();       /* staged packets and keypairs (zeroed) */
+	ws_dp_handshake_teardown();
 	ws_dp_ctl_close(&ws_dp.ctl);
 	ws_dp_ports_snapshot(&ws_dp);
 	rte_spinlock_lock(&ws_dp_state_lock);
@@ -76,6 +83,7 @@ int main(int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"stats-on-exit", required_argument, NULL, 's'},
 		{"check", no_argument, NULL, 'k'},
+		{"test-time-scale", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -83,6 +91,7 @@ int main(int argc, char **argv)
 	char err[WS_DP_ERR_LEN];
 	int raw_argc = 0, app_at = 1, opt, rc = 0;
 	bool check = false, full;
+	unsigned long time_scale = 1;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--")) {
@@ -106,6 +115,17 @@ int main(int argc, char **argv)
 			case 'k':
 				check = true;
 				break;
+			case 't': {
+				char *end;
+
+				time_scale = strtoul(optarg, &end, 10);
+				if (*end || time_scale < 1 || time_scale > 1000) {
+					fprintf(stderr, "%s: --test-time-scale: expected 1..1000, "
+							"got '%s'\n", argv[0], optarg);
+					return 1;
+				}
+				break;
+			}
 			case 'h':
 				usage(stdout, argv[0]);
 				return 0;
@@ -162,7 +182,10 @@ int main(int argc, char **argv)
 
 	if (ws_dp_mempools_create(&ws_dp, err, sizeof(err)) ||
 	    ws_dp_ports_setup(&ws_dp, err, sizeof(err)) ||
-	    ws_dp_lcores_assign(&ws_dp, err, sizeof(err))) {
+	    ws_dp_lcores_assign(&ws_dp, err, sizeof(err)) ||
+	    ws_dp_service_setup(&ws_dp, err, sizeof(err)) ||
+	    ws_dp_handshake_setup(cfg.under_load_queue) ||
+	    ws_dp_tables_create(&cfg, (unsigned int)time_scale, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", argv[0], err);
 		rc = 2;
 		goto out;
@@ -175,6 +198,9 @@ int main(int argc, char **argv)
 	if (ws_dp_telemetry_register())
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
 
+	if (time_scale != 1)
+		RTE_LOG(WARNING, USER1, "TEST TIME SCALE %lu: protocol timers run %lu times "
+			"faster\n", time_scale, time_scale);
 	RTE_LOG(INFO, USER1, "running: %s mode, %s, listen port %u\n",
 		cfg.mode == WS_DP_MODE_HOST ? "host" : "gateway",
 		cfg.lcores.mode == WS_DP_LCORES_RTC ? "run-to-completion" : "pipeline",

@@ -115,6 +115,15 @@ static int configure(struct ws_dp *dp, struct ws_dp_port *p, uint16_t rx_desc, u
 		conf.rx_adv_conf.rss_conf.rss_hf = 0;
 	/* only what the fast path uses: the NIC's IPv4 header check saves a software one */
 	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* the WAN's outer checksums: the NIC's when it computes all three (encap.h) */
+	if (p->kind == WS_DP_PORT_WAN) {
+		const uint64_t want = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
+
+		if ((info.tx_offload_capa & want) == want) {
+			conf.txmode.offloads = want;
+			dp->wan_csum_offload = true;
+		}
+	}
 	rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
 	if (rc) {
 		snprintf(err, errlen, "port %s: configure failed: %s", p->name, rte_strerror(-rc));
@@ -249,6 +258,25 @@ static int check_pool_size(const struct ws_dp_config *cfg, char *err, size_t err
 	return 0;
 }
 
+static int set_noarp(const char *ifname, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc = -1;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_NOARP;
+		rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+	}
+	if (rc)
+		snprintf(err, errlen, "tunnel TAP %s: cannot set NOARP: %s", ifname,
+			 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 {
 	const struct ws_dp_config *cfg = dp->cfg;
@@ -300,6 +328,7 @@ int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 		wan_mtu = RTE_ETHER_MTU;
 	if (set_mtu(p, wan_mtu, err, errlen))
 		return -1;
+	dp->tun_mtu = wan_mtu - WS_DP_TUNNEL_OVERHEAD;
 
 	if (cfg->mode == WS_DP_MODE_HOST) {
 		snprintf(devargs, sizeof(devargs), "net_tap_wstun,iface=%s", cfg->ifname);
@@ -313,6 +342,10 @@ int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 		dp->tun = (int)(p - dp->ports);
 		/* room for the outer IPv6 + UDP headers and WireGuard's 32 bytes, as wg does */
 		if (set_mtu(p, (uint16_t)(wan_mtu - WS_DP_TUNNEL_OVERHEAD), err, errlen))
+			return -1;
+		/* a point-to-multipoint tunnel: the kernel must not ARP/ND on it (with NOARP it
+		 * addresses every frame to the TAP's own MAC, which is what we want) */
+		if (set_noarp(cfg->ifname, err, errlen))
 			return -1;
 	}
 	for (unsigned int i = 0; i < dp->n_ports; i++) {

@@ -12,7 +12,9 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include "cryptobatch.h"
 #include "stages.h"
+#include "tables.h"
 
 struct ws_dp ws_dp;
 
@@ -118,12 +120,25 @@ int ws_dp_lcores_assign(struct ws_dp *dp, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the service lcore wants sent: any poller takes it (multi-consumer ring). */
+static inline void service_tx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t burst)
+{
+	unsigned int n = rte_ring_mc_dequeue_burst(ws_dp.svc_tx_ring, (void **)pkts, burst, NULL);
+
+	if (unlikely(n))
+		ws_dp_stage_service_tx(lc, pkts, (uint16_t)n);
+}
+
 static void poll_loop(struct ws_dp_lcore *lc)
 {
 	struct rte_mbuf *pkts[WS_DP_BURST_MAX];
 	const uint16_t burst = (uint16_t)ws_dp.burst;
+	const unsigned int self = rte_lcore_id();
 
 	while (likely(!ws_dp.stop)) {
+		/* nothing of the tables is held across iterations */
+		ws_dp_tables_quiescent(self);
+		service_tx(lc, pkts, burst);
 		for (unsigned int i = 0; i < lc->n_rxq; i++) {
 			const struct ws_dp_rxq *q = &lc->rxq[i];
 			uint16_t n;
@@ -140,10 +155,12 @@ static void crypto_loop(struct ws_dp_lcore *lc)
 {
 	struct rte_mbuf *pkts[WS_DP_BURST_MAX];
 	const unsigned int burst = ws_dp.burst;
+	const unsigned int self = rte_lcore_id();
 
 	while (likely(!ws_dp.stop)) {
 		unsigned int n = rte_ring_sc_dequeue_burst(lc->in_ring, (void **)pkts, burst, NULL);
 
+		ws_dp_tables_quiescent(self);
 		if (n)
 			lc->data_stage(lc, pkts, (uint16_t)n);
 		ws_dp_tx_flush_all(lc);
@@ -158,10 +175,19 @@ int ws_dp_worker_main(void *arg)
 	RTE_LOG(INFO, USER1, "lcore %u: %s, %u rx queues\n", rte_lcore_id(),
 		lc->role == WS_DP_LCORE_CRYPTO ? "crypto" : lc->role == WS_DP_LCORE_IO ? "io" : "rtc",
 		lc->n_rxq);
+	if (lc->role == WS_DP_LCORE_NONE)
+		return 0;
+	/* the engine is per lcore and made on it (its memory and CPU dispatch are local) */
+	ws_dp.engines[rte_lcore_id()] = ws_cb_engine_create(ws_dp.cfg->crypto);
+	if (!ws_dp.engines[rte_lcore_id()])
+		RTE_LOG(ERR, USER1, "lcore %u: crypto backend '%s' unavailable: data is dropped\n",
+			rte_lcore_id(), ws_dp.cfg->crypto);
+	ws_dp_tables_reader_online(rte_lcore_id());
 	if (lc->role == WS_DP_LCORE_CRYPTO)
 		crypto_loop(lc);
-	else if (lc->role != WS_DP_LCORE_NONE)
+	else
 		poll_loop(lc);
+	ws_dp_tables_reader_offline(rte_lcore_id());
 	ws_dp_tx_flush_all(lc);
 	return 0;
 }
@@ -183,5 +209,23 @@ void ws_dp_lcores_release(struct ws_dp *dp)
 		ws_dp_service_drain(dp);
 		rte_ring_free(dp->service_ring);
 		dp->service_ring = NULL;
+	}
+	if (dp->svc_tx_ring) {
+		while (rte_ring_dequeue(dp->svc_tx_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->svc_tx_ring);
+		dp->svc_tx_ring = NULL;
+	}
+	if (dp->stage_ring) {
+		while (rte_ring_dequeue(dp->stage_ring, &m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->stage_ring);
+		dp->stage_ring = NULL;
+	}
+	rte_ring_free(dp->ev_ring);
+	dp->ev_ring = NULL;
+	for (unsigned int i = 0; i < RTE_MAX_LCORE; i++) {
+		ws_cb_engine_destroy(dp->engines[i]);
+		dp->engines[i] = NULL;
 	}
 }

@@ -46,6 +46,7 @@ dataplane:
   ports:
 $3
 ${4:-}
+  tables: {maxPeers: 256, maxAllowedIps: 1024}
 EOF
 }
 

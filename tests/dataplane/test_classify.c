@@ -349,7 +349,7 @@ static void test_counter_names(void)
 			CHECK(strcmp(ws_dp_counter_names[i], ws_dp_counter_names[j]));
 	}
 	CHECK(!strcmp(ws_dp_counter_names[WS_DP_CNT_DROP_WG_MALFORMED], "drop_wg_malformed"));
-	CHECK(!strcmp(ws_dp_counter_names[WS_DP_CNT_UNHANDLED_DATA], "unhandled_data"));
+	CHECK(!strcmp(ws_dp_counter_names[WS_DP_CNT_DROP_UNKNOWN_INDEX], "drop_unknown_index"));
 	/* every drop reason the classifier returns is named drop_* */
 	CHECK(!strncmp(ws_dp_counter_names[WS_DP_CNT_DROP_ETH_TRUNCATED], "drop_", 5));
 	/* reason 0 means "none": it must not be a drop */

@@ -121,6 +121,15 @@ static void test_defaults(void)
 	CHECK(cfg.ports[0].rx_desc == 1024 && cfg.ports[0].tx_desc == 1024);
 	CHECK(cfg.ports[0].gw4.family == 0 && cfg.ports[0].gw6.family == 0);
 	CHECK(!strcmp(cfg.control_socket, "/run/wirespeed/wg0.ctl"));
+	CHECK(cfg.tables.max_peers == 65536 && cfg.tables.max_allowed_ips == 65536);
+	CHECK(cfg.tables.fib == WS_DP_FIB_AUTO);
+	CHECK(!strcmp(cfg.crypto, "auto") && cfg.under_load_queue == 128);
+	CHECK(parse("dataplane:\n  tables: {maxPeers: 10, maxAllowedIps: 100, fib: rib}\n"
+		    "  crypto: ipsecmb-avx2\n  underLoadQueue: 0\n  ports:\n"
+		    "    - {name: wan0, role: wan, device: net_null0, address: 192.0.2.1/24}\n") == 0);
+	CHECK(cfg.tables.max_peers == 10 && cfg.tables.max_allowed_ips == 100);
+	CHECK(cfg.tables.fib == WS_DP_FIB_RIB);
+	CHECK(!strcmp(cfg.crypto, "ipsecmb-avx2") && cfg.under_load_queue == 0);
 }
 
 static void test_dual_stack(void)
@@ -166,6 +175,15 @@ static void test_bad(void)
 	BAD("dataplane:\n  foo: 1\n" PORT, "cfg.yaml:2: dataplane.foo: unknown key");
 	BAD("dataplane:\n  burst: 1\n  burst: 2\n" PORT,
 	    "cfg.yaml:3: dataplane.burst: duplicate key");
+	BAD("dataplane:\n  tables: {maxPeers: 0}\n" PORT,
+	    "cfg.yaml:2: dataplane.tables.maxPeers: expected an integer in 1..1048576, got '0'");
+	BAD("dataplane:\n  tables: {fib: trie}\n" PORT,
+	    "cfg.yaml:2: dataplane.tables.fib: expected auto|dir24_8|rib, got 'trie'");
+	BAD("dataplane:\n  tables: {size: 3}\n" PORT, "cfg.yaml:2: dataplane.tables.size: unknown key");
+	BAD("dataplane:\n  crypto: aesni\n" PORT,
+	    "cfg.yaml:2: dataplane.crypto: expected auto|ipsecmb[-arch]|ref, got 'aesni'");
+	BAD("dataplane:\n  underLoadQueue: 5000\n" PORT,
+	    "cfg.yaml:2: dataplane.underLoadQueue: expected an integer in 0..1024, got '5000'");
 	BAD("dataplane:\n  mode: bridge\n" PORT,
 	    "cfg.yaml:2: dataplane.mode: expected host|gateway, got 'bridge'");
 	BAD("dataplane:\n  burst: 0\n" PORT,

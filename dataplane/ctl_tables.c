@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control requests that read or change the fast-path tables (service lcore only). Every
+ * message is checked against its type's exact size (allowed-ips: header plus count entries),
+ * every peer id against the table, every family and prefix length; anything else is -EINVAL.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ctl.h"
+#include "encap.h"
+#include "messages.h"
+#include "stages.h"
+#include "tables.h"
+
+static uint8_t out[WS_IPC_MAX_MSG - sizeof(struct ws_ipc_hdr)] __attribute__((aligned(8)));
+
+static int handshake_send(const struct ws_ipc_handshake *m)
+{
+	struct ws_dp_lcore_counters *cnt = &ws_dp_counters[rte_lcore_id()];
+	struct ws_dp_peer *p = NULL;
+	struct ws_dp_endpoint ep;
+	struct rte_mbuf *mb;
+	uint8_t *dst;
+
+	if (m->len < 4 || m->len > WS_IPC_HANDSHAKE_MAX)
+		return -EINVAL;
+	if (m->addr.family != 0 && m->addr.family != AF_INET && m->addr.family != AF_INET6)
+		return -EINVAL;
+	if (m->peer_id != WS_IPC_PEER_NONE) {
+		p = ws_dp_peer_get(m->peer_id);
+		if (!p)
+			return -EINVAL;
+		if (!p->live) {
+			if (!m->addr.family)
+				return -ENOENT;
+			p = NULL; /* an explicit address needs no peer */
+		}
+	}
+	if (m->addr.family == 0) {
+		if (!p)
+			return -EINVAL;
+		ws_dp_peer_endpoint(p, &ep);
+		if (!ep.addr.family)
+			return -EHOSTUNREACH;
+	} else {
+		memset(&ep, 0, sizeof(ep));
+		ep.addr = m->addr;
+		ep.have_mac = ws_dp_neigh_resolve(&ep.addr, &ep.mac) == 0;
+	}
+	if (!ep.have_mac && ws_dp_neigh_resolve(&ep.addr, &ep.mac) == 0)
+		ep.have_mac = true;
+	if (!ep.have_mac) {
+		ws_dp_neigh_solicit(&ep.addr);
+		return -EHOSTUNREACH;
+	}
+	mb = rte_pktmbuf_alloc(ws_dp_mempool_for(&ws_dp, 0));
+	if (!mb) {
+		ws_dp_cnt_add(cnt, WS_DP_CNT_DROP_NO_MBUF, 1);
+		return -ENOBUFS;
+	}
+	dst = (uint8_t *)rte_pktmbuf_append(mb, m->len);
+	if (!dst) {
+		rte_pktmbuf_free(mb);
+		return -ENOBUFS;
+	}
+	memcpy(dst, m->packet, m->len);
+	if (ws_dp_encap(mb, &ep)) {
+		rte_pktmbuf_free(mb);
+		return -EAFNOSUPPORT; /* no WAN address of that family */
+	}
+	if (ws_dp_service_send(mb))
+		return -ENOBUFS;
+	ws_dp_cnt_add(cnt, WS_DP_CNT_HANDSHAKE_SENT, 1);
+	if (p)
+		ws_dp_time_store(&p->last_tx_ns, ws_dp_now());
+	return 0;
+}
+
+static void stats_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const struct ws_ipc_page *pg)
+{
+	struct ws_ipc_stats_reply *r = (void *)out;
+	const uint32_t room = (sizeof(out) - sizeof(*r)) / sizeof(r->entries[0]);
+	const uint32_t max = RTE_MIN(pg->max, room);
+	const uint64_t now = ws_dp_now();
+	uint32_t id;
+
+	memset(r, 0, sizeof(*r));
+	r->next = WS_IPC_PEER_NONE;
+	for (id = pg->first; id < ws_dp_tables.max_peers; id++) {
+		struct ws_dp_peer *p = &ws_dp_tables.peers[id];
+		struct ws_ipc_peer_stats *e;
+		uint64_t last;
+
+		if (!p->live)
+			continue;
+		if (r->count == max) {
+			r->next = id;
+			break;
+		}
+		e = &r->entries[r->count++];
+		memset(e, 0, sizeof(*e));
+		e->peer_id = id;
+		e->rx_bytes = __atomic_load_n(&p->rx_bytes, __ATOMIC_RELAXED);
+		e->tx_bytes = __atomic_load_n(&p->tx_bytes, __ATOMIC_RELAXED);
+		e->rx_packets = __atomic_load_n(&p->rx_packets, __ATOMIC_RELAXED);
+		e->tx_packets = __atomic_load_n(&p->tx_packets, __ATOMIC_RELAXED);
+		last = __atomic_load_n(&p->last_rx_ns, __ATOMIC_RELAXED);
+		/* in real nanoseconds: the control process scales its own clock */
+		e->last_rx_age_ns = last ? (now - RTE_MIN(last, now)) / ws_dp_tables.time_scale
+					 : UINT64_MAX;
+		{
+			struct ws_dp_endpoint ep;
+
+			ws_dp_peer_endpoint(p, &ep);
+			e->endpoint = ep.addr;
+		}
+	}
+	ws_dp_ctl_reply(c, h, 0, r, sizeof(*r) + r->count * sizeof(r->entries[0]));
+}
+
+static void dump_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const struct ws_ipc_page *pg)
+{
+	struct ws_ipc_dump_reply *r = (void *)out;
+	const uint32_t room = (sizeof(out) - sizeof(*r)) / sizeof(r->entries[0]);
+	const uint32_t max = RTE_MIN(pg->max, room);
+	const uint64_t now = ws_dp_now();
+	static const uint8_t slot_code[WS_DP_KP_SLOTS] = {0, 1, 2};
+
+	memset(r, 0, sizeof(*r));
+	r->next = WS_IPC_PEER_NONE;
+	for (uint32_t id = pg->first; id < ws_dp_tables.max_peers; id++) {
+		struct ws_dp_peer *p = &ws_dp_tables.peers[id];
+		struct ws_ipc_dump_peer *e;
+
+		if (!p->live)
+			continue;
+		if (r->count == max) {
+			r->next = id;
+			break;
+		}
+		e = &r->entries[r->count++];
+		memset(e, 0, sizeof(*e));
+		e->peer.peer_id = id;
+		e->peer.persistent_keepalive = p->persistent_keepalive;
+		e->peer.flags = WS_IPC_PEER_F_ENDPOINT;
+		memcpy(e->peer.public_key, p->public_key, sizeof(p->public_key));
+		{
+			struct ws_dp_endpoint ep;
+
+			ws_dp_peer_endpoint(p, &ep);
+			e->peer.endpoint = ep.addr;
+		}
+		e->n_allowedips = p->n_allowedips;
+		for (unsigned int s = 0; s < WS_DP_KP_SLOTS; s++) {
+			const struct ws_dp_keypair *kp = p->kp[s];
+			struct ws_ipc_dump_keypair *k;
+
+			if (!kp)
+				continue;
+			k = &e->keypairs[e->n_keypairs++];
+			k->local_index = kp->local_index;
+			k->remote_index = kp->remote_index;
+			k->age_ns = (now - kp->birth_ns) / ws_dp_tables.time_scale;
+			k->initiator = kp->initiator;
+			k->slot = slot_code[s];
+		}
+	}
+	ws_dp_ctl_reply(c, h, 0, r, sizeof(*r) + r->count * sizeof(r->entries[0]));
+}
+
+static void aip_dump_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h,
+			   const struct ws_ipc_page *pg)
+{
+	struct ws_ipc_allowedips *r = (void *)out;
+	const uint32_t room = (sizeof(out) - sizeof(*r)) / sizeof(r->entries[0]);
+	struct ws_dp_peer *p = ws_dp_peer_get(pg->first);
+
+	if (!p) {
+		ws_dp_ctl_reply(c, h, -EINVAL, NULL, 0);
+		return;
+	}
+	if (!p->live) {
+		ws_dp_ctl_reply(c, h, -ENOENT, NULL, 0);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	r->peer_id = pg->first;
+	r->op = WS_IPC_AIP_ADD;
+	r->count = ws_dp_allowedips_list(pg->first, r->entries, RTE_MIN(pg->max, room));
+	ws_dp_ctl_reply(c, h, 0, r, sizeof(*r) + r->count * sizeof(r->entries[0]));
+}
+
+bool ws_dp_ctl_tables(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *body, size_t len)
+{
+	int rc = -EINVAL;
+
+	switch (h->type) {
+	case WS_IPC_PEER_SET: {
+		struct ws_ipc_peer m;
+
+		if (len == sizeof(m)) {
+			memcpy(&m, body, sizeof(m));
+			rc = ws_dp_peer_set(&m);
+			if (rc == 0 && m.persistent_keepalive)
+				ws_dp_timers_arm(m.peer_id);
+		}
+		break;
+	}
+	case WS_IPC_PEER_REMOVE: {
+		struct ws_ipc_peer_ref m;
+
+		if (len == sizeof(m)) {
+			memcpy(&m, body, sizeof(m));
+			rc = ws_dp_peer_remove(m.peer_id);
+		}
+		break;
+	}
+	case WS_IPC_ALLOWEDIPS: {
+		struct ws_ipc_allowedips m;
+
+		if (len < sizeof(m))
+			break;
+		memcpy(&m, body, sizeof(m));
+		if (m.count > (len - sizeof(m)) / sizeof(struct ws_ipc_prefix) ||
+		    len != sizeof(m) + (size_t)m.count * sizeof(struct ws_ipc_prefix))
+			break;
+		rc = ws_dp_allowedips(m.peer_id, m.op,
+				      (const struct ws_ipc_prefix *)(body + sizeof(m)), m.count);
+		break;
+	}
+	case WS_IPC_KEYPAIR_ADD: {
+		struct ws_ipc_keypair m;
+
+		if (len == sizeof(m)) {
+			memcpy(&m, body, sizeof(m));
+			rc = ws_dp_keypair_add(&m);
+			if (rc == 0)
+				ws_dp_service_keypair_added(m.peer_id);
+			explicit_bzero(&m, sizeof(m));
+		}
+		explicit_bzero(body, len);
+		break;
+	}
+	case WS_IPC_HANDSHAKE_SEND: {
+		struct ws_ipc_handshake m;
+
+		if (len == sizeof(m)) {
+			memcpy(&m, body, sizeof(m));
+			rc = handshake_send(&m);
+		}
+		break;
+	}
+	case WS_IPC_STATS:
+	case WS_IPC_DUMP:
+	case WS_IPC_ALLOWEDIPS_DUMP: {
+		struct ws_ipc_page pg;
+
+		if (len != sizeof(pg))
+			break;
+		memcpy(&pg, body, sizeof(pg));
+		if (h->type == WS_IPC_STATS)
+			stats_reply(c, h, &pg);
+		else if (h->type == WS_IPC_DUMP)
+			dump_reply(c, h, &pg);
+		else
+			aip_dump_reply(c, h, &pg);
+		return true;
+	}
+	default:
+		return false;
+	}
+	ws_dp_ctl_reply(c, h, rc, NULL, 0);
+	return true;
+}

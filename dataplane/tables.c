@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Fast-path tables (see tables.h for the concurrency rules): creation, and every update, which
+ * only the service lcore makes. Keypairs leave in two steps: unpublished (slot cleared, hash
+ * entry deleted) at once, zeroed and freed after an RCU grace period, when EV_KEYPAIR_FREED
+ * tells the control process their index may be reused.
+ */
+#include "tables.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rib.h>
+#include <rte_rib6.h>
+
+#include "dataplane.h"
+#include "messages.h"
+
+struct ws_dp_tables ws_dp_tables;
+
+bool ws_dp_kp_expired(const struct ws_dp_keypair *kp, uint64_t now)
+{
+	return now - kp->birth_ns >= (uint64_t)WS_REJECT_AFTER_TIME * WS_NSEC_PER_SEC ||
+	       __atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >= WS_REJECT_AFTER_MESSAGES;
+}
+
+static enum ws_dp_fib_kind fib_kind(const struct ws_dp_config *cfg)
+{
+	if (cfg->tables.fib != WS_DP_FIB_AUTO)
+		return cfg->tables.fib;
+	/* DIR24_8 and TRIE each take a 2^24-entry first level: leave room for mbufs */
+	return cfg->eal.memory_mb >= 1024 ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB;
+}
+
+int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale, char *err,
+			size_t errlen)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	const int socket = (int)rte_socket_id();
+	const bool fast = fib_kind(cfg) == WS_DP_FIB_DIR24_8;
+	uint32_t n_kp = RTE_MAX(1024u, 4 * cfg->tables.max_peers);
+	struct rte_hash_parameters hp = {
+		.name = "ws_keypairs",
+		.entries = n_kp,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* lock-free readers; deleted slots are freed by us after the grace period */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_NO_FREE_ON_DEL,
+	};
+	struct rte_hash_parameters np = {
+		.name = "ws_neigh",
+		.entries = 4096,
+		.key_len = sizeof(struct ws_dp_neigh_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+	};
+	struct rte_fib_conf f4 = {
+		.type = fast ? RTE_FIB_DIR24_8 : RTE_FIB_DUMMY,
+		.default_nh = WS_DP_NH_NONE,
+		.max_routes = (int)cfg->tables.max_allowed_ips,
+	};
+	struct rte_fib6_conf f6 = {
+		.type = fast ? RTE_FIB6_TRIE : RTE_FIB6_DUMMY,
+		.default_nh = WS_DP_NH_NONE,
+		.max_routes = (int)cfg->tables.max_allowed_ips,
+	};
+	size_t sz;
+
+	memset(t, 0, sizeof(*t));
+	t->max_peers = cfg->tables.max_peers;
+	t->time_scale = time_scale ? time_scale : 1;
+	t->tsc_hz = rte_get_tsc_hz();
+	t->tsc0 = rte_get_tsc_cycles();
+	t->ns_per_tsc = 1e9 / (double)t->tsc_hz * t->time_scale;
+	if (fast) {
+		/* the next hop must fit beside the table's "extended" bit: 4-byte entries */
+		f4.default_nh = (1u << 31) - 1;
+		f4.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
+		f4.dir24_8.num_tbl8 = RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
+		f6.default_nh = (1u << 31) - 1;
+		f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
+		f6.trie.num_tbl8 = RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
+	}
+	/* plain memory: the peer array is large and never shared with another process */
+	sz = sizeof(struct ws_dp_peer) * t->max_peers;
+	t->peers = aligned_alloc(RTE_CACHE_LINE_SIZE, RTE_ALIGN_CEIL(sz, RTE_CACHE_LINE_SIZE));
+	if (!t->peers) {
+		snprintf(err, errlen, "tables: no memory for %u peers", t->max_peers);
+		return -1;
+	}
+	memset(t->peers, 0, sz);
+	for (uint32_t i = 0; i < t->max_peers; i++) {
+		rte_seqlock_init(&t->peers[i].ep_lock);
+		rte_timer_init(&t->peers[i].timer);
+	}
+	sz = rte_rcu_qsbr_get_memsize(RTE_MAX_LCORE);
+	t->rcu = rte_zmalloc_socket("ws_rcu", sz, RTE_CACHE_LINE_SIZE, socket);
+	if (!t->rcu || rte_rcu_qsbr_init(t->rcu, RTE_MAX_LCORE)) {
+		snprintf(err, errlen, "tables: cannot create the RCU variable");
+		return -1;
+	}
+	t->keypairs = rte_hash_create(&hp);
+	t->neigh = rte_hash_create(&np);
+	if (!t->keypairs || !t->neigh) {
+		snprintf(err, errlen, "tables: cannot create the hash tables: %s",
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	t->fib4 = rte_fib_create("ws_aip4", socket, &f4);
+	t->fib6 = rte_fib6_create("ws_aip6", socket, &f6);
+	if (!t->fib4 || !t->fib6) {
+		snprintf(err, errlen,
+			 "tables: cannot create the allowed-ips tables (%s, %u prefixes): %s "
+			 "(dataplane.tables.fib: rib needs far less memory)",
+			 fast ? "dir24_8" : "rib", cfg->tables.max_allowed_ips,
+			 rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void kp_free(struct ws_dp_keypair *kp)
+{
+	explicit_bzero(kp, sizeof(*kp));
+	free(kp);
+}
+
+void ws_dp_tables_destroy(void)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+
+	if (t->peers) {
+		for (uint32_t i = 0; i < t->max_peers; i++)
+			if (t->peers[i].live)
+				ws_dp_peer_remove(i);
+	}
+	ws_dp_tables_reclaim(true);
+	rte_fib_free(t->fib4);
+	rte_fib6_free(t->fib6);
+	rte_hash_free(t->keypairs);
+	rte_hash_free(t->neigh);
+	rte_free(t->rcu);
+	free(t->peers);
+	memset(t, 0, sizeof(*t));
+}
+
+void ws_dp_tables_reader_online(unsigned int lcore)
+{
+	rte_rcu_qsbr_thread_register(ws_dp_tables.rcu, lcore);
+	rte_rcu_qsbr_thread_online(ws_dp_tables.rcu, lcore);
+}
+
+void ws_dp_tables_reader_offline(unsigned int lcore)
+{
+	rte_rcu_qsbr_thread_offline(ws_dp_tables.rcu, lcore);
+	rte_rcu_qsbr_thread_unregister(ws_dp_tables.rcu, lcore);
+}
+
+static struct ws_dp_lcore_counters *svc_cnt(void)
+{
+	return &ws_dp_counters[rte_lcore_id() < RTE_MAX_LCORE ? rte_lcore_id() : 0];
+}
+
+/* ---- keypairs ---- */
+
+static void kp_retire(struct ws_dp_keypair *kp)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	int32_t pos = rte_hash_del_key(t->keypairs, &kp->local_index);
+
+	kp->hash_pos = pos;
+	kp->rcu_token = rte_rcu_qsbr_start(t->rcu);
+	kp->retired_next = t->retired;
+	t->retired = kp;
+	t->n_keypairs--;
+}
+
+void ws_dp_keypair_drop(struct ws_dp_peer *p, unsigned int slot)
+{
+	struct ws_dp_keypair *kp = p->kp[slot];
+
+	if (!kp)
+		return;
+	__atomic_store_n(&p->kp[slot], NULL, __ATOMIC_RELEASE);
+	kp_retire(kp);
+}
+
+void ws_dp_tables_reclaim(bool wait)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	struct ws_dp_keypair **pp = &t->retired, *kp;
+
+	while ((kp = *pp) != NULL) {
+		if (rte_rcu_qsbr_check(t->rcu, kp->rcu_token, wait) != 1) {
+			pp = &kp->retired_next;
+			continue;
+		}
+		*pp = kp->retired_next;
+		if (kp->hash_pos >= 0)
+			rte_hash_free_key_with_position(t->keypairs, kp->hash_pos);
+		if (ws_dp.ctl.listen_fd >= 0 || ws_dp.ctl.fd >= 0) {
+			struct ws_ipc_keypair_ref ev = {.peer_id = kp->peer_id,
+							.local_index = kp->local_index};
+
+			ws_dp_ctl_event(&ws_dp.ctl, WS_IPC_EV_KEYPAIR_FREED, &ev, sizeof(ev));
+		}
+		ws_dp_cnt_add(svc_cnt(), WS_DP_CNT_EV_KEYPAIR_FREED, 1);
+		kp_free(kp);
+	}
+}
+
+int ws_dp_keypair_add(const struct ws_ipc_keypair *m)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	struct ws_dp_peer *p = ws_dp_peer_get(m->peer_id);
+	struct ws_dp_keypair *kp;
+	void *old;
+	int rc;
+
+	if (!p || !p->live || m->initiator > 1)
+		return -EINVAL;
+	if (rte_hash_lookup_data(t->keypairs, &m->local_index, &old) >= 0)
+		return -EEXIST;
+	kp = aligned_alloc(RTE_CACHE_LINE_SIZE,
+			   RTE_ALIGN_CEIL(sizeof(*kp), RTE_CACHE_LINE_SIZE));
+	if (!kp)
+		return -ENOMEM;
+	memset(kp, 0, sizeof(*kp));
+	memcpy(kp->send_key, m->send_key, sizeof(kp->send_key));
+	memcpy(kp->recv_key, m->recv_key, sizeof(kp->recv_key));
+	kp->local_index = m->local_index;
+	kp->remote_index = m->remote_index;
+	kp->peer_id = m->peer_id;
+	kp->initiator = m->initiator;
+	kp->birth_ns = ws_dp_now();
+	kp->hash_pos = -1;
+	rte_spinlock_init(&kp->replay_lock);
+	ws_replay_init(&kp->replay);
+	rc = rte_hash_add_key_data(t->keypairs, &kp->local_index, kp);
+	if (rc < 0) {
+		kp_free(kp);
+		return rc == -ENOSPC ? -ENOSPC : -EINVAL;
+	}
+	t->n_keypairs++;
+	/* the slots as the kernel's noise.c add_new_keypair() moves them */
+	if (kp->initiator) {
+		struct ws_dp_keypair *next = p->kp[WS_DP_KP_NEXT], *prev = p->kp[WS_DP_KP_PREVIOUS];
+		struct ws_dp_keypair *cur = p->kp[WS_DP_KP_CURRENT];
+
+		if (next) {
+			__atomic_store_n(&p->kp[WS_DP_KP_NEXT], NULL, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->kp[WS_DP_KP_PREVIOUS], next, __ATOMIC_RELEASE);
+			if (cur)
+				kp_retire(cur);
+		} else {
+			__atomic_store_n(&p->kp[WS_DP_KP_PREVIOUS], cur, __ATOMIC_RELEASE);
+		}
+		if (prev)
+			kp_retire(prev);
+		__atomic_store_n(&p->kp[WS_DP_KP_CURRENT], kp, __ATOMIC_RELEASE);
+	} else {
+		ws_dp_keypair_drop(p, WS_DP_KP_NEXT);
+		__atomic_store_n(&p->kp[WS_DP_KP_NEXT], kp, __ATOMIC_RELEASE);
+		ws_dp_keypair_drop(p, WS_DP_KP_PREVIOUS);
+	}
+	return 0;
+}
+
+bool ws_dp_keypair_confirm(uint32_t peer, uint32_t local_index)
+{
+	struct ws_dp_peer *p = ws_dp_peer_get(peer);
+	struct ws_dp_keypair *kp, *prev;
+
+	if (!p || !p->live)
+		return false;
+	kp = p->kp[WS_DP_KP_NEXT];
+	if (!kp || kp->local_index != local_index)
+		return false;
+	prev = p->kp[WS_DP_KP_PREVIOUS];
+	__atomic_store_n(&p->kp[WS_DP_KP_NEXT], NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&p->kp[WS_DP_KP_PREVIOUS], p->kp[WS_DP_KP_CURRENT], __ATOMIC_RELEASE);
+	__atomic_store_n(&p->kp[WS_DP_KP_CURRENT], kp, __ATOMIC_RELEASE);
+	if (prev)
+		kp_retire(prev);
+	return true;
+}
+
+/* ---- peers ---- */
+
+static bool addr_valid(const struct ws_ipc_addr *a)
+{
+	return a->family == 0 || a->family == AF_INET || a->family == AF_INET6;
+}
+
+void ws_dp_peer_set_endpoint(struct ws_dp_peer *p, const struct ws_ipc_addr *a)
+{
+	struct ws_dp_endpoint ep = {0};
+
+	if (a->family) {
+		ep.addr.family = a->family;
+		ep.addr.port = a->port;
+		memcpy(ep.addr.addr, a->addr, a->family == AF_INET ? 4 : 16);
+		ep.have_mac = ws_dp_neigh_resolve(&ep.addr, &ep.mac) == 0;
+		if (!ep.have_mac)
+			ws_dp_neigh_solicit(&ep.addr);
+	}
+	rte_seqlock_write_lock(&p->ep_lock);
+	p->ep = ep;
+	rte_seqlock_write_unlock(&p->ep_lock);
+	p->reported_ep = ep.addr; /* the control process set it: no event for it */
+}
+
+int ws_dp_peer_set(const struct ws_ipc_peer *m)
+{
+	struct ws_dp_peer *p = ws_dp_peer_get(m->peer_id);
+
+	if (!p || (m->flags & ~WS_IPC_PEER_F_ENDPOINT) ||
+	    ((m->flags & WS_IPC_PEER_F_ENDPOINT) && !addr_valid(&m->endpoint)))
+		return -EINVAL;
+	/* a peer id now naming another key is a new peer: nothing of the old one survives */
+	if (p->live && memcmp(p->public_key, m->public_key, sizeof(p->public_key)))
+		ws_dp_peer_remove(m->peer_id);
+	if (!p->live) {
+		uint64_t zero = 0;
+
+		p->n_allowedips = 0;
+		p->n_staged = 0;
+		p->last_hs_needed_ns = p->last_rekey_ev_ns = p->last_keepalive_ns = 0;
+		p->hs_wait_since_ns = 0;
+		p->keepalive_pending = false;
+		__atomic_store_n(&p->last_solicit_post_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->rx_bytes, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->rx_packets, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->tx_bytes, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->tx_packets, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_rx_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_rx_data_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_tx_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_tx_data_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_roam_post_ns, zero, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->last_rekey_post_ns, zero, __ATOMIC_RELAXED);
+		memcpy(p->public_key, m->public_key, sizeof(p->public_key));
+		ws_dp_tables.n_live_peers++;
+		__atomic_store_n(&p->live, true, __ATOMIC_RELEASE);
+	}
+	p->persistent_keepalive = m->persistent_keepalive;
+	if (m->flags & WS_IPC_PEER_F_ENDPOINT)
+		ws_dp_peer_set_endpoint(p, &m->endpoint);
+	return 0;
+}
+
+int ws_dp_peer_remove(uint32_t id)
+{
+	struct ws_dp_peer *p = ws_dp_peer_get(id);
+	static const struct ws_ipc_addr none;
+
+	if (!p)
+		return -EINVAL;
+	if (!p->live)
+		return -ENOENT;
+	__atomic_store_n(&p->live, false, __ATOMIC_RELEASE);
+	ws_dp_allowedips(id, WS_IPC_AIP_CLEAR, NULL, 0);
+	for (unsigned int s = 0; s < WS_DP_KP_SLOTS; s++)
+		ws_dp_keypair_drop(p, s);
+	ws_dp_peer_set_endpoint(p, &none);
+	if (p->n_staged) {
+		ws_dp_cnt_add(svc_cnt(), WS_DP_CNT_DROP_STAGED_PEER_GONE, p->n_staged);
+		rte_pktmbuf_free_bulk(p->staged, p->n_staged);
+		p->n_staged = 0;
+	}
+	free(p->staged);
+	p->staged = NULL;
+	rte_timer_stop_sync(&p->timer);
+	p->timer_armed = false;
+	ws_dp_tables.n_live_peers--;
+	return 0;
+}
+
+/* ---- allowed-ips ---- */
+
+static bool prefix_valid(const struct ws_ipc_prefix *e)
+{
+	return (e->family == AF_INET && e->cidr <= 32) || (e->family == AF_INET6 && e->cidr <= 128);
+}
+
+/* The prefix with the host bits cleared, as the kernel stores it. */
+static void prefix_mask(const struct ws_ipc_prefix *e, uint32_t *ip4, uint8_t ip6[16])
+{
+	if (e->family == AF_INET) {
+		uint32_t a;
+
+		memcpy(&a, e->addr, 4);
+		a = rte_be_to_cpu_32(a);
+		*ip4 = e->cidr ? a & (uint32_t)(~0ULL << (32 - e->cidr)) : 0;
+		return;
+	}
+	for (unsigned int i = 0; i < 16; i++) {
+		int bits = (int)e->cidr - (int)i * 8;
+
+		ip6[i] = bits >= 8 ? e->addr[i] : bits <= 0 ? 0 : e->addr[i] & (0xff << (8 - bits));
+	}
+}
+
+/* The owner of exactly this prefix, or WS_DP_NH_NONE. */
+static uint32_t prefix_owner(const struct ws_ipc_prefix *e, uint32_t ip4, const uint8_t ip6[16])
+{
+	uint64_t nh = WS_DP_NH_NONE;
+
+	if (e->family == AF_INET) {
+		struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(ws_dp_tables.fib4),
+							      ip4, e->cidr);
+		if (n)
+			rte_rib_get_nh(n, &nh);
+	} else {
+		struct rte_rib6_node *n = rte_rib6_lookup_exact(
+			rte_fib6_get_rib(ws_dp_tables.fib6), ip6, e->cidr);
+		if (n)
+			rte_rib6_get_nh(n, &nh);
+	}
+	return nh < ws_dp_tables.max_peers ? (uint32_t)nh : WS_DP_NH_NONE;
+}
+
+static int prefix_apply(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	uint32_t ip4 = 0, owner;
+	uint8_t ip6[16];
+	int rc;
+
+	prefix_mask(e, &ip4, ip6);
+	owner = prefix_owner(e, ip4, ip6);
+	if (op == WS_IPC_AIP_ADD) {
+		if (owner == peer)
+			return 0;
+		rc = e->family == AF_INET ? rte_fib_add(t->fib4, ip4, e->cidr, peer)
+					  : rte_fib6_add(t->fib6, ip6, e->cidr, peer);
+		if (rc)
+			return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
+		if (owner != WS_DP_NH_NONE)
+			t->peers[owner].n_allowedips--;
+		t->peers[peer].n_allowedips++;
+		return 0;
+	}
+	if (owner != peer)
+		return 0;
+	rc = e->family == AF_INET ? rte_fib_delete(t->fib4, ip4, e->cidr)
+				  : rte_fib6_delete(t->fib6, ip6, e->cidr);
+	if (rc == 0)
+		t->peers[peer].n_allowedips--;
+	return rc;
+}
+
+/* Calls fn for every prefix of peer (peer WS_DP_NH_NONE: every prefix); stops when fn != 0. */
+static uint32_t prefix_walk(uint32_t peer, int (*fn)(const struct ws_ipc_prefix *, void *),
+			    void *arg)
+{
+	struct rte_rib *rib = rte_fib_get_rib(ws_dp_tables.fib4);
+	struct rte_rib6 *rib6 = rte_fib6_get_rib(ws_dp_tables.fib6);
+	struct rte_rib_node *n = NULL;
+	struct rte_rib6_node *n6 = NULL;
+	static const uint8_t zero6[16];
+	struct ws_ipc_prefix e;
+	uint32_t count = 0;
+	uint64_t nh;
+
+	/* depth 0 with ALL also yields a default route (0.0.0.0/0) if there is one */
+	while ((n = rte_rib_get_nxt(rib, 0, 0, n, RTE_RIB_GET_NXT_ALL)) != NULL) {
+		uint32_t ip;
+
+		rte_rib_get_nh(n, &nh);
+		if (peer != WS_DP_NH_NONE && nh != peer)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.family = AF_INET;
+		rte_rib_get_ip(n, &ip);
+		rte_rib_get_depth(n, &e.cidr);
+		ip = rte_cpu_to_be_32(ip);
+		memcpy(e.addr, &ip, 4);
+		count++;
+		if (fn && fn(&e, arg))
+			return count;
+	}
+	n = rte_rib_lookup_exact(rib, 0, 0);
+	if (n && rte_rib_get_nh(n, &nh) == 0 && (peer == WS_DP_NH_NONE || nh == peer)) {
+		memset(&e, 0, sizeof(e));
+		e.family = AF_INET;
+		count++;
+		if (fn && fn(&e, arg))
+			return count;
+	}
+	while ((n6 = rte_rib6_get_nxt(rib6, zero6, 0, n6, RTE_RIB6_GET_NXT_ALL)) != NULL) {
+		rte_rib6_get_nh(n6, &nh);
+		if (peer != WS_DP_NH_NONE && nh != peer)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.family = AF_INET6;
+		rte_rib6_get_ip(n6, e.addr);
+		rte_rib6_get_depth(n6, &e.cidr);
+		count++;
+		if (fn && fn(&e, arg))
+			return count;
+	}
+	n6 = rte_rib6_lookup_exact(rib6, zero6, 0);
+	if (n6 && rte_rib6_get_nh(n6, &nh) == 0 && (peer == WS_DP_NH_NONE || nh == peer)) {
+		memset(&e, 0, sizeof(e));
+		e.family = AF_INET6;
+		count++;
+		if (fn && fn(&e, arg))
+			return count;
+	}
+	return count;
+}
+
+struct collect {
+	struct ws_ipc_prefix *out;
+	uint32_t n, max;
+};
+
+static int collect_one(const struct ws_ipc_prefix *e, void *arg)
+{
+	struct collect *c = arg;
+
+	if (c->n == c->max)
+		return 1;
+	c->out[c->n++] = *e;
+	return 0;
+}
+
+uint32_t ws_dp_allowedips_list(uint32_t peer, struct ws_ipc_prefix *out, uint32_t max)
+{
+	struct collect c = {.out = out, .max = max};
+
+	prefix_walk(peer, collect_one, &c);
+	return c.n;
+}
+
+int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, uint32_t n)
+{
+	struct ws_dp_peer *p = ws_dp_peer_get(peer);
+	int rc = 0;
+
+	if (!p)
+		return -EINVAL;
+	if (op == WS_IPC_AIP_CLEAR) {
+		struct ws_ipc_prefix *all;
+		uint32_t cnt;
+
+		if (n)
+			return -EINVAL;
+		if (p->n_allowedips == 0)
+			return 0;
+		/* collect first: the walk must not see the tree change under it */
+		all = malloc(sizeof(*all) * p->n_allowedips);
+		if (!all)
+			return -ENOMEM;
+		cnt = ws_dp_allowedips_list(peer, all, p->n_allowedips);
+		for (uint32_t i = 0; i < cnt; i++)
+			prefix_apply(peer, WS_IPC_AIP_DEL, &all[i]);
+		free(all);
+		return 0;
+	}
+	if (op != WS_IPC_AIP_ADD && op != WS_IPC_AIP_DEL)
+		return -EINVAL;
+	if (op == WS_IPC_AIP_ADD && !p->live)
+		return -ENOENT;
+	/* all or nothing as far as validation goes */
+	for (uint32_t i = 0; i < n; i++)
+		if (!prefix_valid(&e[i]))
+			return -EINVAL;
+	for (uint32_t i = 0; i < n && rc == 0; i++)
+		rc = prefix_apply(peer, op, &e[i]);
+	return rc;
+}

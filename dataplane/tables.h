@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The fast-path tables: peers by id (a flat array), keypairs by receiver index (rte_hash,
+ * lock-free reads), allowed-ips (rte_fib + rte_fib6, next hop = peer id; the same tables answer
+ * "which peer for this destination" on send and "may this peer use this source" on receive),
+ * and the neighbours (IP -> MAC) the WAN next hops resolve to.
+ *
+ * Concurrency: workers only read, lock-free. Only the service lcore writes: it publishes with
+ * release stores, and anything a worker may still hold (a keypair) is freed only after a QSBR
+ * RCU grace period (ws_dp_tables.rcu; every worker reports a quiescent state once per loop).
+ * The exceptions, each documented at its field: per-peer statistics and activity times
+ * (relaxed atomic adds/stores by workers), a keypair's send counter (atomic fetch-add, several
+ * lcores may encrypt for one peer) and its replay window (a per-keypair spinlock).
+ */
+#ifndef WS_DP_TABLES_H
+#define WS_DP_TABLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_fib.h>
+#include <rte_fib6.h>
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_seqlock.h>
+#include <rte_spinlock.h>
+#include <rte_timer.h>
+
+#include "config.h"
+#include "ipc.h"
+#include "replay.h"
+
+enum ws_dp_kp_slot {
+	WS_DP_KP_CURRENT = 0,
+	WS_DP_KP_PREVIOUS = 1,
+	WS_DP_KP_NEXT = 2,
+	WS_DP_KP_SLOTS = 3,
+};
+
+struct ws_dp_keypair {
+	/* Written by the service lcore before publication, read-only afterwards (workers). */
+	uint8_t send_key[32]; /* secret: zeroed before free */
+	uint8_t recv_key[32]; /* secret */
+	uint32_t local_index;
+	uint32_t remote_index;
+	uint32_t peer_id;
+	bool initiator;
+	uint64_t birth_ns; /* protocol clock (ws_dp_now) */
+	/*
+	 * Next sending counter. Any lcore encrypting for the peer takes one with an atomic
+	 * fetch-add: the flow of one peer may arrive on several TAP/LAN queues.
+	 */
+	uint64_t send_counter __rte_cache_aligned;
+	/*
+	 * RFC 6479 window: one writer at a time. The lcore that decrypts a peer's packets is
+	 * chosen by the flow hash of the outer addresses, so a roaming peer (new source address
+	 * or port) can move to another lcore while packets of the old flow are still being
+	 * decrypted: the lock (uncontended in the steady state) keeps the window single-writer.
+	 */
+	rte_spinlock_t replay_lock __rte_cache_aligned;
+	struct ws_replay replay;
+	/* Set once (atomic exchange) by the worker that first authenticates a packet on this
+	 * keypair while it is the peer's "next": only that worker posts the confirmation. */
+	uint8_t confirm_posted;
+	/* Service lcore only: the hash slot and the RCU token while retired. */
+	int32_t hash_pos;
+	uint64_t rcu_token;
+	struct ws_dp_keypair *retired_next;
+};
+
+/* Where a peer's packets go on the wire. */
+struct ws_dp_endpoint {
+	struct ws_ipc_addr addr;       /* family 0: none */
+	struct rte_ether_addr mac;     /* next hop's MAC */
+	bool have_mac;
+};
+
+struct ws_dp_peer {
+	/* Written by the service lcore (release store), read by workers (acquire load). */
+	bool live;
+	struct ws_dp_keypair *kp[WS_DP_KP_SLOTS];
+	/*
+	 * Written under the seqlock by the service lcore (PEER_SET, neighbours) and by workers
+	 * (roaming, decrypt.c); the seqlock's writer lock serialises them. Read by workers
+	 * (encrypt) with ws_dp_peer_endpoint(), and by the service lcore the same way.
+	 */
+	rte_seqlock_t ep_lock;
+	struct ws_dp_endpoint ep;
+	/*
+	 * Statistics and activity: workers add/store with relaxed atomics (a peer may be served
+	 * by several lcores); the service lcore reads them (STATS, timers). Times are protocol
+	 * nanoseconds, 0 = never.
+	 */
+	uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+	uint64_t last_rx_ns;      /* any authenticated packet, keepalives included */
+	uint64_t last_rx_data_ns; /* authenticated packet with a payload */
+	uint64_t last_tx_ns;      /* any packet sent, keepalives included */
+	uint64_t last_tx_data_ns; /* data packet sent */
+	uint64_t last_roam_post_ns; /* worker-side rate limit of endpoint events (CAS) */
+	uint64_t last_rekey_post_ns; /* worker-side rate limit of rekey requests (CAS) */
+	uint64_t last_solicit_post_ns; /* worker-side rate limit of neighbour requests (CAS) */
+	/* Service lcore only. */
+	uint8_t public_key[32];
+	uint16_t persistent_keepalive; /* seconds, 0 = off */
+	uint32_t n_allowedips;
+	struct ws_ipc_addr reported_ep; /* the endpoint the control process last heard of */
+	uint64_t last_hs_needed_ns;  /* EV_HANDSHAKE_NEEDED rate limit */
+	uint64_t last_rekey_ev_ns;   /* EV_REKEY_NEEDED rate limit */
+	uint64_t last_keepalive_ns;  /* keepalives the timers sent */
+	uint64_t hs_wait_since_ns;   /* new-handshake timer: data sent, nothing back since */
+	struct rte_mbuf **staged;    /* WS_MAX_STAGED_PACKETS slots, allocated on first use */
+	uint16_t n_staged;
+	bool timer_armed;
+	bool keepalive_pending;      /* a keepalive waits for the next hop's MAC */
+	struct rte_timer timer;
+} __rte_cache_aligned;
+
+struct ws_dp_tables {
+	/* Created by main before the lcores start; the pointers never change afterwards. */
+	struct ws_dp_peer *peers;
+	uint32_t max_peers;
+	struct rte_hash *keypairs;     /* local index -> struct ws_dp_keypair * */
+	/*
+	 * Next hop: peer id, default WS_DP_NH_NONE. DPDK 22.11's rte_fib has no RCU hook: with
+	 * DIR24_8/TRIE a lookup reads table entries the writer stores whole, but a tbl8 group
+	 * freed by a delete can be reused at once, so a lookup racing a delete+add may see the
+	 * new owner's next hop for one packet. The RIB (DUMMY) type walks tree nodes that a
+	 * delete returns to a mempool: changing allowed-ips under traffic is only safe with
+	 * dir24_8 (rib is meant for tests and small setups). TODO: double-buffer or 23.11's
+	 * rte_fib RCU support.
+	 */
+	struct rte_fib *fib4;
+	struct rte_fib6 *fib6;
+	struct rte_hash *neigh;        /* struct ws_dp_neigh_key -> MAC packed in the data word */
+	struct rte_rcu_qsbr *rcu;      /* workers are its readers */
+	/* Service lcore only. */
+	struct ws_dp_keypair *retired; /* waiting for their grace period */
+	uint32_t n_keypairs;
+	uint32_t n_live_peers;
+	uint64_t tsc_hz;
+	double ns_per_tsc;             /* times the test time scale */
+	uint64_t tsc0;
+	unsigned int time_scale;
+};
+
+/* The allowed-ips next hop for "no peer". */
+#define WS_DP_NH_NONE UINT32_MAX
+
+struct ws_dp_neigh_key {
+	uint8_t family;
+	uint8_t reserved[3];
+	uint8_t addr[16];
+};
+
+extern struct ws_dp_tables ws_dp_tables;
+
+/*
+ * The protocol clock in nanoseconds since start: the TSC, sped up by --test-time-scale. Read
+ * by every lcore (once per burst on the fast path).
+ */
+static inline uint64_t ws_dp_now(void)
+{
+	return (uint64_t)((double)(rte_get_tsc_cycles() - ws_dp_tables.tsc0) *
+			  ws_dp_tables.ns_per_tsc) + 1;
+}
+
+static inline struct ws_dp_peer *ws_dp_peer_get(uint32_t id)
+{
+	if (unlikely(id >= ws_dp_tables.max_peers))
+		return NULL;
+	return &ws_dp_tables.peers[id];
+}
+
+static inline struct ws_dp_keypair *ws_dp_peer_kp(const struct ws_dp_peer *p, unsigned int slot)
+{
+	return __atomic_load_n(&p->kp[slot], __ATOMIC_ACQUIRE);
+}
+
+/* A consistent copy of the peer's endpoint (workers). */
+static inline void ws_dp_peer_endpoint(struct ws_dp_peer *p, struct ws_dp_endpoint *out)
+{
+	uint32_t sn;
+
+	do {
+		sn = rte_seqlock_read_begin(&p->ep_lock);
+		*out = p->ep;
+	} while (rte_seqlock_read_retry(&p->ep_lock, sn));
+}
+
+static inline void ws_dp_stat_add(uint64_t *v, uint64_t n)
+{
+	__atomic_fetch_add(v, n, __ATOMIC_RELAXED);
+}
+
+static inline void ws_dp_time_store(uint64_t *v, uint64_t now)
+{
+	/* only ever moves forward; a plain store is enough for a coarse timestamp */
+	if (__atomic_load_n(v, __ATOMIC_RELAXED) < now)
+		__atomic_store_n(v, now, __ATOMIC_RELAXED);
+}
+
+/* A keypair's sending/receiving life (REJECT_AFTER_TIME) at protocol time now. */
+bool ws_dp_kp_expired(const struct ws_dp_keypair *kp, uint64_t now);
+
+/* --- setup (main lcore, before launch) and teardown (after the lcores stopped) --- */
+int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale, char *err,
+			size_t errlen);
+void ws_dp_tables_destroy(void);
+/* Workers: register as RCU readers (on their own lcore), and leave again. */
+void ws_dp_tables_reader_online(unsigned int lcore);
+void ws_dp_tables_reader_offline(unsigned int lcore);
+static inline void ws_dp_tables_quiescent(unsigned int lcore)
+{
+	rte_rcu_qsbr_quiescent(ws_dp_tables.rcu, lcore);
+}
+
+/* --- updates: service lcore only. 0 or -errno. --- */
+int ws_dp_peer_set(const struct ws_ipc_peer *m);
+int ws_dp_peer_remove(uint32_t id);
+int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, uint32_t n);
+/* Copies up to max prefixes of peer into out; returns how many. */
+uint32_t ws_dp_allowedips_list(uint32_t peer, struct ws_ipc_prefix *out, uint32_t max);
+int ws_dp_keypair_add(const struct ws_ipc_keypair *m);
+/* Drops the keypair in slot (RCU-deferred free). */
+void ws_dp_keypair_drop(struct ws_dp_peer *p, unsigned int slot);
+/* Promotes next -> current if kp is still the peer's next; true if it did. */
+bool ws_dp_keypair_confirm(uint32_t peer, uint32_t local_index);
+/* Sets the endpoint (roaming); resolves its next-hop MAC from the neighbour table. */
+void ws_dp_peer_set_endpoint(struct ws_dp_peer *p, const struct ws_ipc_addr *a);
+/* Frees retired keypairs whose grace period is over (emits EV_KEYPAIR_FREED). */
+void ws_dp_tables_reclaim(bool wait);
+
+/* Neighbours (neigh.c). */
+void ws_dp_neigh_learn(uint8_t family, const uint8_t *addr, const struct rte_ether_addr *mac);
+/* The next hop's MAC for sending to a (on-link, or the WAN gateway). */
+int ws_dp_neigh_resolve(const struct ws_ipc_addr *a, struct rte_ether_addr *mac);
+/* The next-hop IP for destination a (a itself on-link, else the configured gateway). */
+int ws_dp_neigh_nexthop(const struct ws_ipc_addr *a, struct ws_dp_neigh_key *nh);
+/* Sends an ARP request / neighbour solicitation for the next hop of a. */
+void ws_dp_neigh_solicit(const struct ws_ipc_addr *a);
+
+#endif
