@@ -169,8 +169,7 @@ int ws_prefix_parse(struct ws_prefix *p, const char *s)
 	return 0;
 }
 
-/* Clears the host bits, so 10.0.0.7/24 routes as 10.0.0.0/24 (what `wg` shows back). */
-static void prefix_mask(struct ws_prefix *p)
+void ws_prefix_mask(struct ws_prefix *p)
 {
 	int bytes = p->family == AF_INET ? 4 : 16;
 
@@ -321,7 +320,7 @@ static int get_prefixes(struct ld *ld, const yaml_node_t *n, const char *path, b
 				break;
 			}
 			if (mask)
-				prefix_mask(&(*out)[*count]);
+				ws_prefix_mask(&(*out)[*count]);
 			(*count)++;
 		}
 		free(copy);
@@ -348,7 +347,7 @@ static int get_prefixes(struct ld *ld, const yaml_node_t *n, const char *path, b
 		if (ws_prefix_parse(&(*out)[*count], s) != 0)
 			return fail(ld, item, ipath, "'%s' is not an address/cidr", s);
 		if (mask)
-			prefix_mask(&(*out)[*count]);
+			ws_prefix_mask(&(*out)[*count]);
 		(*count)++;
 	}
 	return 0;

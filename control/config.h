@@ -70,6 +70,8 @@ void ws_cfg_free(struct ws_cfg *cfg);
 /* Text parsers shared with the other front ends (UAPI, JSON-RPC). 0 or -1. */
 int ws_prefix_parse(struct ws_prefix *p, const char *s);
 void ws_prefix_format(const struct ws_prefix *p, char *buf, size_t len);
+/* Clears the host bits, so 10.0.0.7/24 routes as 10.0.0.0/24 (what `wg` shows back). */
+void ws_prefix_mask(struct ws_prefix *p);
 int ws_endpoint_parse(struct ws_endpoint *ep, const char *s);
 void ws_endpoint_format(const struct ws_endpoint *ep, char *buf, size_t len);
 /* Conversions to and from the control socket's address form. */

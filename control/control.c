@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control process's clocks (with the test-only time scale) and change entry point. */
+#include <errno.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "control.h"
@@ -31,6 +33,17 @@ uint64_t ws_control_wall_ns(void *ctx)
 
 int ws_control_apply(struct ws_control *c, const struct ws_change *chg, char *err, size_t len)
 {
+	/*
+	 * The dataplane owns the UDP port (interface.listenPort in its YAML) and refuses another
+	 * one; accepting it here would show a port nobody listens on. 0 ("any") is left alone.
+	 */
+	if ((chg->flags & WS_CHG_LISTEN_PORT) && chg->listen_port && c->dp.listen_port &&
+	    chg->listen_port != c->dp.listen_port) {
+		snprintf(err, len, "listen port %u: the dataplane serves port %u "
+				   "(interface.listenPort; changing it needs a dataplane restart)",
+			 chg->listen_port, c->dp.listen_port);
+		return -EADDRINUSE;
+	}
 	return ws_device_apply(&c->dev, chg, err, len);
 }
 

@@ -102,7 +102,7 @@ struct ws_peer {
 	uint64_t attempt_started_ns;      /* first initiation of the current attempt; 0 = idle */
 	uint64_t retransmit_at_ns;        /* 0: no retransmission scheduled */
 	bool in_active;                   /* listed in the engine's retransmission list */
-	uint32_t kp_index[4];             /* sender indices of keypairs the dataplane holds */
+	uint32_t kp_index[8];             /* sender indices of keypairs the dataplane holds */
 	uint8_t n_kp_index;
 
 	struct ws_peer *hash_next; /* by public key */

@@ -183,6 +183,7 @@ int ws_dpconn_try_connect(struct ws_dpconn *dp, struct ws_ipc_hello_reply *hello
 	}
 	fresh = hr.instance_id != dp->instance_id;
 	dp->instance_id = hr.instance_id;
+	dp->listen_port = hr.listen_port;
 	if (hello)
 		*hello = hr;
 	return fresh;

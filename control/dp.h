@@ -26,6 +26,7 @@ struct ws_dpconn {
 	int fd; /* -1: not connected */
 	uint32_t seq;
 	uint64_t instance_id; /* of the dataplane we last spoke to; 0 = none yet */
+	uint16_t listen_port; /* the UDP port that dataplane serves (its HELLO); 0 = unknown */
 	unsigned int timeout_ms;
 	struct ws_dpconn_event *queue;
 	size_t q_head, q_len, q_cap;

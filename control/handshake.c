@@ -117,14 +117,15 @@ static uint64_t mono(struct ws_hs_engine *eng)
 	return eng->clock.mono_ns(eng->clock.ctx);
 }
 
-static void send_handshake(struct ws_hs_engine *eng, const struct ws_peer *peer,
-			   const void *msg, size_t len)
+/* Returns the dataplane's status: -EHOSTUNREACH while it resolves the next hop's MAC. */
+static int send_handshake(struct ws_hs_engine *eng, const struct ws_peer *peer,
+			  const void *msg, size_t len)
 {
 	struct ws_ipc_handshake m = { .peer_id = peer->id, .len = (uint16_t)len };
 
 	memcpy(m.packet, msg, len);
 	ws_endpoint_to_ipc(&m.addr, &peer->endpoint);
-	ws_dpconn_request(eng->dp, WS_IPC_HANDSHAKE_SEND, &m, sizeof(m), NULL, 0, NULL);
+	return ws_dpconn_request(eng->dp, WS_IPC_HANDSHAKE_SEND, &m, sizeof(m), NULL, 0, NULL);
 }
 
 /* Remembers that the dataplane now holds a keypair with this index. */
@@ -344,7 +345,7 @@ void ws_hs_initiate(struct ws_hs_engine *eng, struct ws_peer *peer, bool force)
 		return;
 	}
 	ws_cookie_add_macs(&peer->cookie, &msg, sizeof(msg), now);
-	send_handshake(eng, peer, &msg, sizeof(msg));
+	int sent = send_handshake(eng, peer, &msg, sizeof(msg));
 	eng->stats.initiations_sent++;
 	peer->last_initiation_sent_ns = now;
 	if (!peer->attempt_started_ns)
@@ -352,6 +353,12 @@ void ws_hs_initiate(struct ws_hs_engine *eng, struct ws_peer *peer, bool force)
 	peer->retransmit_at_ns = now + WS_REKEY_TIMEOUT * NS +
 				 (uint64_t)ws_random_uniform(WS_REKEY_TIMEOUT_JITTER_MAX_MS + 1) *
 					 1000000ULL;
+	/*
+	 * The dataplane had no MAC for the next hop yet and is asking for it: try again as soon
+	 * as the answer can be there rather than a whole REKEY_TIMEOUT later.
+	 */
+	if (sent == -EHOSTUNREACH)
+		peer->retransmit_at_ns = now + 250 * 1000000ULL;
 	activate(eng, peer);
 }
 

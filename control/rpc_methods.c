@@ -84,13 +84,7 @@ static int get_prefixes(json_t *params, const char *name, bool remove, struct ws
 		struct ws_aip_change *c = &pc->aips[pc->n_aips];
 		if (!json_is_string(item) || ws_prefix_parse(&c->prefix, json_string_value(item)) != 0)
 			return BAD("%s[%zu]: expected address/cidr", name, i);
-		/* Host bits go, as `wg` and the kernel do for allowed IPs. */
-		int bytes = c->prefix.family == AF_INET ? 4 : 16;
-		for (int b = 0; b < bytes; b++) {
-			int keep = c->prefix.cidr - b * 8;
-			if (keep < 8)
-				c->prefix.addr[b] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-		}
+		ws_prefix_mask(&c->prefix); /* host bits go, as `wg` does for allowed IPs */
 		c->remove = remove;
 		pc->n_aips++;
 	}

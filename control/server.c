@@ -196,6 +196,7 @@ static int uapi_request(struct ws_server *srv, int fd, char *req, size_t len)
 static void conn_input(struct ws_server *srv, size_t i)
 {
 	struct ws_srv_conn *c = &srv->conns[i];
+	bool eof = false;
 
 	for (;;) {
 		if (c->cap - c->len < 4096) {
@@ -219,7 +220,11 @@ static void conn_input(struct ws_server *srv, size_t i)
 			c->cap = ncap;
 		}
 		ssize_t n = recv(c->fd, c->buf + c->len, c->cap - c->len - 1, MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+		if (n == 0) { /* half-closed after the request (nc -N, socat): still answer it */
+			eof = true;
+			break;
+		}
+		if (n < 0 && errno != EAGAIN && errno != EINTR) {
 			conn_drop(srv, i);
 			return;
 		}
@@ -263,6 +268,15 @@ static void conn_input(struct ws_server *srv, size_t i)
 				break;
 			done += used;
 		}
+	}
+	if (eof) {
+		static const char trunc[] = "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32700,"
+					    "\"message\":\"parse error: the input ends inside a "
+					    "JSON value\"},\"id\":null}\n";
+		if (c->kind == WS_SRV_RPC && done < c->len)
+			(void)write_all(c->fd, trunc, sizeof(trunc) - 1);
+		conn_drop(srv, i);
+		return;
 	}
 	if (done) {
 		memmove(c->buf, c->buf + done, c->len - done);

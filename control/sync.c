@@ -20,10 +20,15 @@ static void s_iface(void *ctx, const struct ws_device *dev)
 static void s_peer_set(void *ctx, const struct ws_peer *peer)
 {
 	struct ws_sync *sync = ctx;
+	/*
+	 * Only an endpoint we know is pushed: "none" would wipe the one the dataplane learned from
+	 * the peer's packets, e.g. when a restarted control process pushes its config again, and
+	 * replies would be dropped until the peer sends again. (UAPI cannot clear an endpoint.)
+	 */
 	struct ws_ipc_peer m = {
 		.peer_id = peer->id,
 		.persistent_keepalive = peer->persistent_keepalive,
-		.flags = WS_IPC_PEER_F_ENDPOINT,
+		.flags = peer->endpoint.ss.ss_family ? WS_IPC_PEER_F_ENDPOINT : 0,
 	};
 
 	memcpy(m.public_key, peer->public_key, WS_KEY_LEN);

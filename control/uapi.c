@@ -37,17 +37,6 @@ static int parse_u32(const char *s, unsigned long max, unsigned long *out)
 	return *end || errno || *out > max ? -1 : 0;
 }
 
-static void mask(struct ws_prefix *p)
-{
-	int bytes = p->family == AF_INET ? 4 : 16;
-
-	for (int i = 0; i < bytes; i++) {
-		int keep = p->cidr - i * 8;
-		if (keep < 8)
-			p->addr[i] &= keep <= 0 ? 0 : (uint8_t)(0xff << (8 - keep));
-	}
-}
-
 static int grow(void **arr, size_t *cap, size_t n, size_t size)
 {
 	void *a;
@@ -182,7 +171,7 @@ int ws_uapi_parse_set(const char *text, size_t len, struct ws_change *out, char 
 					  "not an address/cidr");
 				continue;
 			}
-			mask(&a->prefix);
+			ws_prefix_mask(&a->prefix);
 			pc->n_aips++;
 		} else if (!strcmp(key, "protocol_version")) {
 			if (strcmp(value, "1"))

@@ -60,6 +60,9 @@ static int handshake_send(const struct ws_ipc_handshake *m)
 		ws_dp_cnt_add(cnt, WS_DP_CNT_DROP_NO_MBUF, 1);
 		return -ENOBUFS;
 	}
+	/* a complete frame: the private area keeps the last user's kind (a recycled PLAIN mbuf
+	 * would be encrypted as data to that packet's peer) */
+	ws_dp_priv(mb)->kind = WS_DP_MK_RAW;
 	dst = (uint8_t *)rte_pktmbuf_append(mb, m->len);
 	if (!dst) {
 		rte_pktmbuf_free(mb);
