@@ -267,6 +267,7 @@ int main(int argc, char **argv)
 		{"only", required_argument, NULL, 'o'},
 		{"size", required_argument, NULL, 'z'},
 		{"csum-offload", no_argument, NULL, 'c'},
+		{"json", required_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
 	char prefix[64], *eal[] = {argv[0], "-l", "0", "--no-huge", "-m", "512", "--file-prefix",
@@ -277,6 +278,8 @@ int main(int argc, char **argv)
 	const char *backend = "auto";
 	unsigned int bursts = 20000;
 	bool smoke = false, csum_offload = false;
+	const char *json_path = NULL;
+	FILE *json = NULL;
 	int opt, rc = 0;
 	double hz;
 
@@ -298,12 +301,17 @@ int main(int argc, char **argv)
 		case 'c':
 			csum_offload = true;
 			break;
+		case 'j':
+			json_path = optarg;
+			break;
 		case 'z':
 			sizes[0] = (unsigned int)strtoul(optarg, NULL, 10);
 			n_sizes = sizes[0] >= 28 && sizes[0] <= 1420 ? 1 : 0;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [--smoke] [--backend NAME] [--bursts N]\n",
+			fprintf(stderr, "usage: %s [--smoke] [--backend NAME] [--bursts N] "
+					"[--only decrypt|encrypt] [--size N] [--csum-offload] "
+					"[--json FILE]\n",
 				argv[0]);
 			return 2;
 		}
@@ -323,6 +331,16 @@ int main(int argc, char **argv)
 	       csum_offload ? ", outer checksums left to the NIC" : ", software checksums");
 	printf("%-8s %6s | %10s %8s %8s | %10s %8s %8s | %6s\n", "dir", "bytes", "stage cyc",
 	       "Mpps", "Gbps", "raw cyc", "Mpps", "Gbps", "ratio");
+	if (json_path && !(json = fopen(json_path, "w"))) {
+		fprintf(stderr, "cannot write %s\n", json_path);
+		return 2;
+	}
+	if (json)
+		fprintf(json, "{\"benchmark\":\"dataplane\",\"backend\":\"%s\",\"tsc_hz\":%.0f,"
+			      "\"csum_offload\":%s,\"results\":[",
+			ws_cb_engine_name(ws_dp.engines[rte_lcore_id()]), hz,
+			csum_offload ? "true" : "false");
+	bool first = true;
 	for (int d = 0; d < 2; d++) {
 		if (only >= 0 && d != only)
 			continue;
@@ -349,7 +367,20 @@ int main(int argc, char **argv)
 			       100.0 * raw.cyc / st.cyc, e1 || e2 ? "  PACKETS LOST" : "");
 			if (e1 || e2)
 				rc = 1;
+			if (json) {
+				fprintf(json,
+					"%s{\"dir\":\"%s\",\"bytes\":%u,\"stage_cycles\":%.1f,"
+					"\"stage_mpps\":%.3f,\"raw_cycles\":%.1f,\"raw_mpps\":%.3f,"
+					"\"ratio\":%.3f}",
+					first ? "" : ",", d ? "encrypt" : "decrypt", sizes[s], st.cyc,
+					mpps, raw.cyc, rmpps, raw.cyc / st.cyc);
+				first = false;
+			}
 		}
+	}
+	if (json) {
+		fprintf(json, "]}\n");
+		fclose(json);
 	}
 	if (smoke)
 		printf("smoke: %s\n", rc ? "FAILED" : "ok");
