@@ -101,6 +101,18 @@ struct ws_dp_lcore {
 	struct ws_dp_txq tx[WS_DP_MAX_PORTS + 2];
 	struct rte_ring *in_ring; /* crypto lcore: packets steered to it (MP by io lcores, SC) */
 	struct ws_dp_lcore_counters *cnt; /* == &ws_dp_counters[lcore id] */
+	/*
+	 * Busy/idle accounting of the polling loop, so busy-poll CPU is counted honestly: TSC
+	 * cycles of loop iterations that did work (received, dequeued or sent something) and of
+	 * those that found nothing. Written only by this lcore (relaxed stores), read by the
+	 * telemetry thread and the stats dump; on a cache line of its own.
+	 */
+	struct ws_dp_lcore_cycles {
+		uint64_t busy;
+		uint64_t idle;
+		uint64_t busy_iters;
+		uint64_t idle_iters;
+	} cycles __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct ws_dp {

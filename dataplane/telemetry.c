@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Statistics out: DPDK telemetry commands (/wirespeed/stats, /wirespeed/ports,
- * /wirespeed/mempools, answered on the telemetry thread, which sums the per-lcore counters) and the JSON dump written at exit
- * (--stats-on-exit), which also reports the mempool accounting.
+ * /wirespeed/mempools, /wirespeed/lcores, answered on the telemetry thread, which sums the
+ * per-lcore counters) and the JSON dump written at exit (--stats-on-exit), which also reports
+ * the mempool accounting and each polling lcore's busy/idle TSC cycles.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_spinlock.h>
 #include <rte_telemetry.h>
@@ -31,6 +33,63 @@ static int stats_cmd(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_start_dict(d);
 	for (unsigned int i = 0; i < WS_DP_CNT_MAX; i++)
 		rte_tel_data_add_dict_u64(d, ws_dp_counter_names[i], v[i]);
+	return 0;
+}
+
+static const char *lcore_role_name(enum ws_dp_lcore_role r)
+{
+	switch (r) {
+	case WS_DP_LCORE_RTC:
+		return "rtc";
+	case WS_DP_LCORE_IO:
+		return "io";
+	case WS_DP_LCORE_CRYPTO:
+		return "crypto";
+	default:
+		return "none";
+	}
+}
+
+/* A polling lcore's busy/idle accounting (relaxed loads: its lcore keeps writing). */
+static struct ws_dp_lcore_cycles lcore_cycles(const struct ws_dp_lcore *lc)
+{
+	return (struct ws_dp_lcore_cycles){
+		.busy = __atomic_load_n(&lc->cycles.busy, __ATOMIC_RELAXED),
+		.idle = __atomic_load_n(&lc->cycles.idle, __ATOMIC_RELAXED),
+		.busy_iters = __atomic_load_n(&lc->cycles.busy_iters, __ATOMIC_RELAXED),
+		.idle_iters = __atomic_load_n(&lc->cycles.idle_iters, __ATOMIC_RELAXED),
+	};
+}
+
+/* Per polling lcore: role, busy and idle TSC cycles and iterations; and the TSC frequency. */
+static int lcores_cmd(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", rte_get_tsc_hz());
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct ws_dp_lcore *lc = &ws_dp.lcores[l];
+		struct ws_dp_lcore_cycles c;
+		struct rte_tel_data *ld;
+		char key[32];
+
+		if (lc->role == WS_DP_LCORE_NONE)
+			continue;
+		ld = rte_tel_data_alloc();
+		if (!ld)
+			break;
+		c = lcore_cycles(lc);
+		rte_tel_data_start_dict(ld);
+		rte_tel_data_add_dict_int(ld, "lcore", (int)l);
+		rte_tel_data_add_dict_string(ld, "role", lcore_role_name(lc->role));
+		rte_tel_data_add_dict_u64(ld, "busy_cycles", c.busy);
+		rte_tel_data_add_dict_u64(ld, "idle_cycles", c.idle);
+		rte_tel_data_add_dict_u64(ld, "busy_iterations", c.busy_iters);
+		rte_tel_data_add_dict_u64(ld, "idle_iterations", c.idle_iters);
+		snprintf(key, sizeof(key), "lcore%u", l);
+		rte_tel_data_add_dict_container(d, key, ld, 0);
+	}
 	return 0;
 }
 
@@ -129,6 +188,10 @@ int ws_dp_telemetry_register(void)
 	if (rte_telemetry_register_cmd("/wirespeed/mempools", mempools_cmd,
 				       "Packet mempools: size, avail, in use. No parameters."))
 		return -1;
+	if (rte_telemetry_register_cmd("/wirespeed/lcores", lcores_cmd,
+				       "Polling lcores: busy/idle TSC cycles and iterations, tsc_hz. "
+				       "No parameters."))
+		return -1;
 	return rte_telemetry_register_cmd("/wirespeed/ports", ports_cmd,
 					  "Dataplane ports: role, device, MAC, stats. No parameters.");
 }
@@ -161,6 +224,23 @@ int ws_dp_stats_dump(struct ws_dp *dp, const char *path)
 			", \"oerrors\": %" PRIu64 ", \"imissed\": %" PRIu64 "}",
 			first ? "" : ",", key, ws_dp_port_kind_name(p->kind), st->ipackets,
 			st->opackets, st->ierrors, st->oerrors, st->imissed);
+		first = false;
+	}
+	fprintf(f, "\n  },\n  \"tsc_hz\": %" PRIu64 ",\n  \"lcores\": {", rte_get_tsc_hz());
+	first = true;
+	for (unsigned int l = 0; l < RTE_MAX_LCORE; l++) {
+		const struct ws_dp_lcore *lc = &dp->lcores[l];
+		struct ws_dp_lcore_cycles c;
+
+		if (lc->role == WS_DP_LCORE_NONE)
+			continue;
+		c = lcore_cycles(lc);
+		fprintf(f,
+			"%s\n    \"%u\": {\"role\": \"%s\", \"busy_cycles\": %" PRIu64
+			", \"idle_cycles\": %" PRIu64 ", \"busy_iterations\": %" PRIu64
+			", \"idle_iterations\": %" PRIu64 "}",
+			first ? "" : ",", l, lcore_role_name(lc->role), c.busy, c.idle,
+			c.busy_iters, c.idle_iters);
 		first = false;
 	}
 	fprintf(f, "\n  },\n  \"mempools\": [");

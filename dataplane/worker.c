@@ -8,6 +8,7 @@
  */
 #include <stdio.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -121,12 +122,36 @@ int ws_dp_lcores_assign(struct ws_dp *dp, char *err, size_t errlen)
 }
 
 /* What the service lcore wants sent: any poller takes it (multi-consumer ring). */
-static inline void service_tx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t burst)
+static inline unsigned int service_tx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts,
+				      uint16_t burst)
 {
 	unsigned int n = rte_ring_mc_dequeue_burst(ws_dp.svc_tx_ring, (void **)pkts, burst, NULL);
 
 	if (unlikely(n))
 		ws_dp_stage_service_tx(lc, pkts, (uint16_t)n);
+	return n;
+}
+
+static inline void cycles_add(uint64_t *c, uint64_t n)
+{
+	/* single writer: a plain add, with no torn reads for the telemetry thread */
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+/* Ends a loop iteration: its TSC cycles (since *t0) go to busy or idle; one rdtsc. */
+static inline void cycles_account(struct ws_dp_lcore *lc, uint64_t *t0, bool busy)
+{
+	const uint64_t now = rte_rdtsc();
+	struct ws_dp_lcore_cycles *c = &lc->cycles;
+
+	if (busy) {
+		cycles_add(&c->busy, now - *t0);
+		cycles_add(&c->busy_iters, 1);
+	} else {
+		cycles_add(&c->idle, now - *t0);
+		cycles_add(&c->idle_iters, 1);
+	}
+	*t0 = now;
 }
 
 static void poll_loop(struct ws_dp_lcore *lc)
@@ -134,11 +159,14 @@ static void poll_loop(struct ws_dp_lcore *lc)
 	struct rte_mbuf *pkts[WS_DP_BURST_MAX];
 	const uint16_t burst = (uint16_t)ws_dp.burst;
 	const unsigned int self = rte_lcore_id();
+	uint64_t t0 = rte_rdtsc();
 
 	while (likely(!ws_dp.stop)) {
+		unsigned int work;
+
 		/* nothing of the tables is held across iterations */
 		ws_dp_tables_quiescent(self);
-		service_tx(lc, pkts, burst);
+		work = service_tx(lc, pkts, burst);
 		for (unsigned int i = 0; i < lc->n_rxq; i++) {
 			const struct ws_dp_rxq *q = &lc->rxq[i];
 			uint16_t n;
@@ -146,8 +174,10 @@ static void poll_loop(struct ws_dp_lcore *lc)
 			n = rte_eth_rx_burst(ws_dp.ports[q->port].port_id, q->queue, pkts, burst);
 			if (n)
 				q->stage(lc, pkts, n);
+			work += n;
 		}
 		ws_dp_tx_flush_all(lc);
+		cycles_account(lc, &t0, work != 0);
 	}
 }
 
@@ -156,6 +186,7 @@ static void crypto_loop(struct ws_dp_lcore *lc)
 	struct rte_mbuf *pkts[WS_DP_BURST_MAX];
 	const unsigned int burst = ws_dp.burst;
 	const unsigned int self = rte_lcore_id();
+	uint64_t t0 = rte_rdtsc();
 
 	while (likely(!ws_dp.stop)) {
 		unsigned int n = rte_ring_sc_dequeue_burst(lc->in_ring, (void **)pkts, burst, NULL);
@@ -164,6 +195,7 @@ static void crypto_loop(struct ws_dp_lcore *lc)
 		if (n)
 			lc->data_stage(lc, pkts, (uint16_t)n);
 		ws_dp_tx_flush_all(lc);
+		cycles_account(lc, &t0, n != 0);
 	}
 }
 
