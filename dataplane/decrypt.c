@@ -349,21 +349,8 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		ws_dp_stat_add(&run->rx_bytes, run_bytes);
 		ws_dp_stat_add(&run->rx_packets, run_pkts);
 	}
-	if (na4) { /* one lookup per run of equal sources */
-		uint32_t u4[CHUNK];
-		uint64_t unh[CHUNK];
-		uint8_t run_of[CHUNK];
-		unsigned int nu = 0;
-
-		for (uint16_t j = 0; j < na4; j++) {
-			if (j == 0 || src4[j] != src4[j - 1])
-				u4[nu++] = src4[j];
-			run_of[j] = (uint8_t)(nu - 1);
-		}
-		rte_fib_lookup_bulk(ws_dp_tables.fib4, u4, unh, nu);
-		for (uint16_t j = 0; j < na4; j++)
-			nh4[j] = unh[run_of[j]];
-	}
+	if (na4) /* one lookup per run of equal addresses */
+		ws_dp_fib4_lookup_runs(src4, nh4, na4);
 	if (na6)
 		rte_fib6_lookup_bulk(ws_dp_tables.fib6, src6, nh6, na6);
 	/* map the verdicts back: nhv[k] = the owner of packet k's source */

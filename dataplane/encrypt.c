@@ -259,21 +259,9 @@ not_ip:
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_PLAIN_NOT_IP, 1);
 		drop[nd++] = m;
 	}
-	if (n4) { /* one lookup per run of equal destinations */
-		uint32_t u4[WS_DP_BURST_MAX];
-		uint64_t unh[WS_DP_BURST_MAX];
-		uint16_t run_of[WS_DP_BURST_MAX];
-		unsigned int nu = 0;
-
-		for (uint16_t j = 0; j < n4; j++) {
-			if (j == 0 || dst4[j] != dst4[j - 1])
-				u4[nu++] = dst4[j];
-			run_of[j] = (uint16_t)(nu - 1);
-		}
-		rte_fib_lookup_bulk(ws_dp_tables.fib4, u4, unh, nu);
-		for (uint16_t j = 0; j < n4; j++)
-			nh4[j] = unh[run_of[j]];
-	}
+	_Static_assert((int)WS_DP_BURST_MAX <= (int)WS_DP_LOOKUP_MAX, "lookup buffers too small");
+	if (n4) /* one lookup per run of equal addresses */
+		ws_dp_fib4_lookup_runs(dst4, nh4, n4);
 	if (n6)
 		rte_fib6_lookup_bulk(ws_dp_tables.fib6, dst6, nh6, n6);
 	for (uint16_t j = 0; j < n4; j++)

@@ -210,6 +210,29 @@ void ws_dp_tables_destroy(void);
 /* Workers: register as RCU readers (on their own lcore), and leave again. */
 void ws_dp_tables_reader_online(unsigned int lcore);
 void ws_dp_tables_reader_offline(unsigned int lcore);
+/*
+ * IPv4 allowed-ips lookup for n addresses (host order, n <= WS_DP_LOOKUP_MAX) into nh. Bursts come
+ * in runs of one flow, so each run of equal addresses is looked up once. Workers only.
+ */
+enum { WS_DP_LOOKUP_MAX = 256 }; /* >= WS_DP_BURST_MAX (asserted in encrypt.c) */
+
+static inline void ws_dp_fib4_lookup_runs(const uint32_t *addr, uint64_t *nh, uint16_t n)
+{
+	uint32_t u4[WS_DP_LOOKUP_MAX];
+	uint64_t unh[WS_DP_LOOKUP_MAX];
+	uint16_t run_of[WS_DP_LOOKUP_MAX];
+	unsigned int nu = 0;
+
+	for (uint16_t j = 0; j < n; j++) {
+		if (j == 0 || addr[j] != addr[j - 1])
+			u4[nu++] = addr[j];
+		run_of[j] = (uint16_t)(nu - 1);
+	}
+	rte_fib_lookup_bulk(ws_dp_tables.fib4, u4, unh, nu);
+	for (uint16_t j = 0; j < n; j++)
+		nh[j] = unh[run_of[j]];
+}
+
 static inline void ws_dp_tables_quiescent(unsigned int lcore)
 {
 	rte_rcu_qsbr_quiescent(ws_dp_tables.rcu, lcore);
