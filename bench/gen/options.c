@@ -3,6 +3,7 @@
  * ws-gen option parsing. Parse errors quote the bad input; key files are refused when others may
  * read them (as `wg` warns) and keys are never printed.
  */
+#include "keyfile.h"
 #include "options.h"
 
 #include <arpa/inet.h>
@@ -193,41 +194,6 @@ int ws_gen_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
-int ws_gen_load_key_file(uint8_t key[WS_KEY_LEN], const char *opt, const char *path)
-{
-	char buf[128];
-	struct stat st;
-	ssize_t n;
-	int fd, ret = -1;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ws-gen: %s: %s: %s\n", opt, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || (st.st_mode & S_IRWXO)) {
-		fprintf(stderr, "ws-gen: %s: %s is world accessible, refusing it\n", opt, path);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0) {
-		fprintf(stderr, "ws-gen: %s: %s: %s\n", opt, path, strerror(errno));
-		goto out;
-	}
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	if (ws_key_from_base64(key, buf) != 0) {
-		/* The content is a secret: say what is wrong, never quote it. */
-		fprintf(stderr, "ws-gen: %s: %s does not hold one base64 key\n", opt, path);
-		goto out;
-	}
-	ret = 0;
-out:
-	ws_memzero(buf, sizeof(buf));
-	close(fd);
-	return ret;
-}
-
 enum {
 	OPT_PEERS = 256,
 	OPT_KEYS,
@@ -342,7 +308,7 @@ static int parse_one(struct ws_gen_options *o, int c, const char *opt, const cha
 		o->has_server = true;
 		return 0;
 	case OPT_PSK:
-		if (ws_gen_load_key_file(o->psk, opt, arg))
+		if (ws_tp_load_key_file(o->psk, "ws-gen", opt, arg))
 			return -1;
 		o->has_psk = true;
 		o->psk_file = arg;

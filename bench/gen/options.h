@@ -72,10 +72,4 @@ int ws_gen_parse_ip4(const char *s, uint32_t *addr);
 int ws_gen_parse_ipport4(const char *s, uint32_t *addr, uint16_t *port);
 int ws_gen_parse_mac(const char *s, uint8_t mac[6]);
 
-/*
- * Reads a base64 key file (one key, as `wg genkey` / `wg genpsk` write it), refusing files others
- * may read. 0 or -1 after printing why.
- */
-int ws_gen_load_key_file(uint8_t key[WS_KEY_LEN], const char *opt, const char *path);
-
 #endif

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "keyfile.h"
 #include "keys.h"
 
 static void usage(FILE *f)
@@ -56,42 +57,6 @@ static int parse_uint(const char *opt, const char *s, unsigned int max, unsigned
 	}
 	*out = (unsigned int)v;
 	return 0;
-}
-
-/* Reads a base64 key from a file, refusing files others may read. */
-static int load_key_file(uint8_t key[WS_KEY_LEN], const char *opt, const char *path)
-{
-	char buf[128];
-	struct stat st;
-	ssize_t n;
-	int fd, ret = -1;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "ws-testpeer: %s: %s: %s\n", opt, path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || (st.st_mode & S_IRWXO)) {
-		fprintf(stderr, "ws-testpeer: %s: %s is world accessible, refusing it\n", opt, path);
-		goto out;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n < 0) {
-		fprintf(stderr, "ws-testpeer: %s: %s: %s\n", opt, path, strerror(errno));
-		goto out;
-	}
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-		n--;
-	buf[n] = '\0';
-	if (ws_key_from_base64(key, buf) != 0) {
-		fprintf(stderr, "ws-testpeer: %s: %s does not hold a base64 key\n", opt, path);
-		goto out;
-	}
-	ret = 0;
-out:
-	ws_memzero(buf, sizeof(buf));
-	close(fd);
-	return ret;
 }
 
 static int add_addr(struct ws_tp_ipaddr *list, unsigned int *n, const char *opt, const char *s)
@@ -204,7 +169,7 @@ int ws_tp_options_parse(struct ws_tp_options *o, int argc, char **argv)
 			have_priv = r == 0;
 			break;
 		case OPT_PRIV_FILE:
-			r = load_key_file(o->private_key, "--private-key-file", optarg);
+			r = ws_tp_load_key_file(o->private_key, "ws-testpeer", "--private-key-file", optarg);
 			have_priv = r == 0;
 			break;
 		case OPT_PUB:
@@ -214,7 +179,7 @@ int ws_tp_options_parse(struct ws_tp_options *o, int argc, char **argv)
 			have_pub = r == 0;
 			break;
 		case OPT_PSK_FILE:
-			r = load_key_file(o->psk, "--psk-file", optarg);
+			r = ws_tp_load_key_file(o->psk, "ws-testpeer", "--psk-file", optarg);
 			o->has_psk = r == 0;
 			break;
 		case OPT_LISTEN:
