@@ -8,6 +8,8 @@
 #include "tables.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,12 +34,41 @@ bool ws_dp_kp_expired(const struct ws_dp_keypair *kp, uint64_t now)
 	       __atomic_load_n(&kp->send_counter, __ATOMIC_RELAXED) >= WS_REJECT_AFTER_MESSAGES;
 }
 
-static enum ws_dp_fib_kind fib_kind(const struct ws_dp_config *cfg)
+/*
+ * EAL memory of the allowed-ips tables, both copies. Per copy and family: the RIB (rte_fib
+ * sizes its node mempool at 2 x maxAllowedIps nodes; about 128 bytes a node with the mempool's
+ * header and alignment), and for DIR24_8/TRIE a 2^24-entry first level plus the tbl8 groups
+ * (256 entries each), 4-byte entries.
+ */
+static uint32_t num_tbl8(const struct ws_dp_config *cfg)
 {
+	return RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
+}
+
+uint64_t ws_dp_allowedips_mem(const struct ws_dp_config *cfg, enum ws_dp_fib_kind kind)
+{
+	uint64_t per_family = 2ull * cfg->tables.max_allowed_ips * 128;
+
+	if (kind == WS_DP_FIB_DIR24_8)
+		per_family += (4ull << 24) + (uint64_t)(num_tbl8(cfg) + 1) * 256 * 4;
+	return 2 /* copies */ * 2 /* families */ * per_family;
+}
+
+enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
+{
+	const uint64_t mb = 1ull << 20;
+	uint64_t need;
+
 	if (cfg->tables.fib != WS_DP_FIB_AUTO)
 		return cfg->tables.fib;
-	/* DIR24_8 and TRIE each take a 2^24-entry first level: leave room for mbufs */
-	return cfg->eal.memory_mb >= 1024 ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB;
+	/*
+	 * dir24_8 when the EAL memory holds both copies of it beside the mbufs (one pool;
+	 * mbuf, headers and private area about mbufSize + 256) and 256 MB for the rest: the
+	 * keypair hash, rings, the EAL's own. With the defaults that is about 700 MB.
+	 */
+	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) +
+	       (uint64_t)cfg->mempool.mbufs * (cfg->mempool.mbuf_size + 256) + 256 * mb;
+	return (uint64_t)cfg->eal.memory_mb * mb >= need ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB;
 }
 
 int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale, char *err,
@@ -45,7 +76,7 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 {
 	struct ws_dp_tables *t = &ws_dp_tables;
 	const int socket = (int)rte_socket_id();
-	const bool fast = fib_kind(cfg) == WS_DP_FIB_DIR24_8;
+	const bool fast = ws_dp_tables_fib_kind(cfg) == WS_DP_FIB_DIR24_8;
 	uint32_t n_kp = RTE_MAX(1024u, 4 * cfg->tables.max_peers);
 	struct rte_hash_parameters hp = {
 		.name = "ws_keypairs",
@@ -86,10 +117,10 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 		/* the next hop must fit beside the table's "extended" bit: 4-byte entries */
 		f4.default_nh = (1u << 31) - 1;
 		f4.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
-		f4.dir24_8.num_tbl8 = RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
+		f4.dir24_8.num_tbl8 = num_tbl8(cfg);
 		f6.default_nh = (1u << 31) - 1;
 		f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
-		f6.trie.num_tbl8 = RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
+		f6.trie.num_tbl8 = num_tbl8(cfg);
 	}
 	/* plain memory: the peer array is large and never shared with another process */
 	sz = sizeof(struct ws_dp_peer) * t->max_peers;
@@ -116,16 +147,28 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 			 rte_strerror(rte_errno));
 		return -1;
 	}
-	t->fib4 = rte_fib_create("ws_aip4", socket, &f4);
-	t->fib6 = rte_fib6_create("ws_aip6", socket, &f6);
-	if (!t->fib4 || !t->fib6) {
-		snprintf(err, errlen,
-			 "tables: cannot create the allowed-ips tables (%s, %u prefixes): %s "
-			 "(dataplane.tables.fib: rib needs far less memory)",
-			 fast ? "dir24_8" : "rib", cfg->tables.max_allowed_ips,
-			 rte_strerror(rte_errno));
-		return -1;
+	for (unsigned int c = 0; c < 2; c++) {
+		char n4[32], n6[32];
+
+		snprintf(n4, sizeof(n4), "ws_aip4_%u", c);
+		snprintf(n6, sizeof(n6), "ws_aip6_%u", c);
+		t->fib4_copy[c] = rte_fib_create(n4, socket, &f4);
+		t->fib6_copy[c] = rte_fib6_create(n6, socket, &f6);
+		if (!t->fib4_copy[c] || !t->fib6_copy[c]) {
+			snprintf(err, errlen,
+				 "tables: cannot create the allowed-ips tables (%s, %u prefixes, "
+				 "two copies: about %" PRIu64 " MB): %s (dataplane.tables.fib: rib "
+				 "needs about %" PRIu64 " MB; or raise dataplane.eal.memoryMB)",
+				 fast ? "dir24_8" : "rib", cfg->tables.max_allowed_ips,
+				 ws_dp_allowedips_mem(cfg, fast ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB) >> 20,
+				 rte_strerror(rte_errno),
+				 ws_dp_allowedips_mem(cfg, WS_DP_FIB_RIB) >> 20);
+			return -1;
+		}
 	}
+	t->aip_pub = 0;
+	t->fib4 = t->fib4_copy[0];
+	t->fib6 = t->fib6_copy[0];
 	return 0;
 }
 
@@ -145,8 +188,11 @@ void ws_dp_tables_destroy(void)
 				ws_dp_peer_remove(i);
 	}
 	ws_dp_tables_reclaim(true);
-	rte_fib_free(t->fib4);
-	rte_fib6_free(t->fib6);
+	for (unsigned int c = 0; c < 2; c++) {
+		rte_fib_free(t->fib4_copy[c]);
+		rte_fib6_free(t->fib6_copy[c]);
+	}
+	free(t->aip_log);
 	rte_hash_free(t->keypairs);
 	rte_hash_free(t->neigh);
 	rte_free(t->rcu);
@@ -411,19 +457,135 @@ static void prefix_mask(const struct ws_ipc_prefix *e, uint32_t *ip4, uint8_t ip
 	}
 }
 
-/* The owner of exactly this prefix, or WS_DP_NH_NONE. */
-static uint32_t prefix_owner(const struct ws_ipc_prefix *e, uint32_t ip4, const uint8_t ip6[16])
+/*
+ * Both copies. The writer's view is the unpublished copy (wr_*): it holds every change so far,
+ * the published one lags by the changes of the open batch (logged in aip_log). Between batches
+ * the two are equal.
+ */
+struct ws_dp_aip_op {
+	uint8_t family;
+	uint8_t depth;
+	uint32_t ip4;
+	uint8_t ip6[16];
+	uint32_t old_nh; /* the owner before, for taking a failed message back */
+	uint32_t nh;     /* WS_DP_NH_NONE: delete */
+};
+
+static struct rte_fib *wr_fib4(void)
+{
+	return ws_dp_tables.fib4_copy[ws_dp_tables.aip_pub ^ 1];
+}
+
+static struct rte_fib6 *wr_fib6(void)
+{
+	return ws_dp_tables.fib6_copy[ws_dp_tables.aip_pub ^ 1];
+}
+
+static int fib_set(struct rte_fib *f4, struct rte_fib6 *f6, const struct ws_dp_aip_op *o,
+		   uint32_t nh)
+{
+	if (o->family == AF_INET)
+		return nh == WS_DP_NH_NONE ? rte_fib_delete(f4, o->ip4, o->depth)
+					   : rte_fib_add(f4, o->ip4, o->depth, nh);
+	return nh == WS_DP_NH_NONE ? rte_fib6_delete(f6, o->ip6, o->depth)
+				   : rte_fib6_add(f6, o->ip6, o->depth, nh);
+}
+
+/* Changes the unpublished copy and logs the change for the other one. */
+static int aip_change(const struct ws_dp_aip_op *o)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	int rc;
+
+	if (t->aip_log_n == t->aip_log_cap) {
+		uint32_t cap = t->aip_log_cap ? 2 * t->aip_log_cap : 64;
+		struct ws_dp_aip_op *l = realloc(t->aip_log, sizeof(*l) * cap);
+
+		if (!l)
+			return -ENOMEM;
+		t->aip_log = l;
+		t->aip_log_cap = cap;
+	}
+	rc = fib_set(wr_fib4(), wr_fib6(), o, o->nh);
+	if (rc == 0)
+		t->aip_log[t->aip_log_n++] = *o;
+	return rc;
+}
+
+/* Takes the changes logged from index from on back, newest first. */
+static void aip_undo(uint32_t from)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+
+	while (t->aip_log_n > from) {
+		const struct ws_dp_aip_op *o = &t->aip_log[--t->aip_log_n];
+
+		/* the state before o existed a moment ago: its resources are there again */
+		if (fib_set(wr_fib4(), wr_fib6(), o, o->old_nh))
+			t->aip_replay_errors++;
+		if (o->nh != WS_DP_NH_NONE)
+			t->peers[o->nh].n_allowedips--;
+		if (o->old_nh != WS_DP_NH_NONE)
+			t->peers[o->old_nh].n_allowedips++;
+	}
+}
+
+void ws_dp_allowedips_begin(void)
+{
+	ws_dp_tables.aip_depth++;
+}
+
+void ws_dp_allowedips_commit(void)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	const unsigned int w = t->aip_pub ^ 1;
+	uint64_t token;
+
+	if (t->aip_depth == 0 || --t->aip_depth > 0 || t->aip_log_n == 0)
+		return;
+	__atomic_store_n(&t->fib4, t->fib4_copy[w], __ATOMIC_RELEASE);
+	__atomic_store_n(&t->fib6, t->fib6_copy[w], __ATOMIC_RELEASE);
+	t->aip_pub = w;
+	t->aip_swaps++;
+	/*
+	 * Every worker reports a quiescent state once per loop and holds no table pointer
+	 * across one, so this is short. Yield meanwhile: in tests the workers may share our core.
+	 */
+	token = rte_rcu_qsbr_start(t->rcu);
+	while (rte_rcu_qsbr_check(t->rcu, token, false) != 1)
+		sched_yield();
+	/*
+	 * No one reads the old copy now: the same changes in the same order (the tables'
+	 * resource use depends on their content only, so they fit as they did in the other).
+	 */
+	for (uint32_t i = 0; i < t->aip_log_n; i++)
+		if (fib_set(t->fib4_copy[w ^ 1], t->fib6_copy[w ^ 1], &t->aip_log[i],
+			    t->aip_log[i].nh))
+			t->aip_replay_errors++;
+	t->aip_log_n = 0;
+	if (t->aip_log_cap > 4096) { /* a big batch's log does not stay */
+		free(t->aip_log);
+		t->aip_log = NULL;
+		t->aip_log_cap = 0;
+	}
+	if (t->aip_replay_errors)
+		RTE_LOG(ERR, USER1, "allowed-ips: %" PRIu64 " changes failed on the second copy\n",
+			t->aip_replay_errors);
+}
+
+/* The owner of exactly this prefix (in the writer's view), or WS_DP_NH_NONE. */
+static uint32_t prefix_owner(const struct ws_dp_aip_op *o)
 {
 	uint64_t nh = WS_DP_NH_NONE;
 
-	if (e->family == AF_INET) {
-		struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(ws_dp_tables.fib4),
-							      ip4, e->cidr);
+	if (o->family == AF_INET) {
+		struct rte_rib_node *n = rte_rib_lookup_exact(rte_fib_get_rib(wr_fib4()), o->ip4,
+							      o->depth);
 		if (n)
 			rte_rib_get_nh(n, &nh);
 	} else {
-		struct rte_rib6_node *n = rte_rib6_lookup_exact(
-			rte_fib6_get_rib(ws_dp_tables.fib6), ip6, e->cidr);
+		struct rte_rib6_node *n = rte_rib6_lookup_exact(rte_fib6_get_rib(wr_fib6()),
+								o->ip6, o->depth);
 		if (n)
 			rte_rib6_get_nh(n, &nh);
 	}
@@ -433,28 +595,27 @@ static uint32_t prefix_owner(const struct ws_ipc_prefix *e, uint32_t ip4, const 
 static int prefix_apply(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e)
 {
 	struct ws_dp_tables *t = &ws_dp_tables;
-	uint32_t ip4 = 0, owner;
-	uint8_t ip6[16];
+	struct ws_dp_aip_op o = {.family = e->family, .depth = e->cidr};
 	int rc;
 
-	prefix_mask(e, &ip4, ip6);
-	owner = prefix_owner(e, ip4, ip6);
+	prefix_mask(e, &o.ip4, o.ip6);
+	o.old_nh = prefix_owner(&o);
 	if (op == WS_IPC_AIP_ADD) {
-		if (owner == peer)
+		if (o.old_nh == peer)
 			return 0;
-		rc = e->family == AF_INET ? rte_fib_add(t->fib4, ip4, e->cidr, peer)
-					  : rte_fib6_add(t->fib6, ip6, e->cidr, peer);
+		o.nh = peer;
+		rc = aip_change(&o);
 		if (rc)
 			return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
-		if (owner != WS_DP_NH_NONE)
-			t->peers[owner].n_allowedips--;
+		if (o.old_nh != WS_DP_NH_NONE)
+			t->peers[o.old_nh].n_allowedips--;
 		t->peers[peer].n_allowedips++;
 		return 0;
 	}
-	if (owner != peer)
+	if (o.old_nh != peer)
 		return 0;
-	rc = e->family == AF_INET ? rte_fib_delete(t->fib4, ip4, e->cidr)
-				  : rte_fib6_delete(t->fib6, ip6, e->cidr);
+	o.nh = WS_DP_NH_NONE;
+	rc = aip_change(&o);
 	if (rc == 0)
 		t->peers[peer].n_allowedips--;
 	return rc;
@@ -464,8 +625,8 @@ static int prefix_apply(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e
 static uint32_t prefix_walk(uint32_t peer, int (*fn)(const struct ws_ipc_prefix *, void *),
 			    void *arg)
 {
-	struct rte_rib *rib = rte_fib_get_rib(ws_dp_tables.fib4);
-	struct rte_rib6 *rib6 = rte_fib6_get_rib(ws_dp_tables.fib6);
+	struct rte_rib *rib = rte_fib_get_rib(wr_fib4());
+	struct rte_rib6 *rib6 = rte_fib6_get_rib(wr_fib6());
 	struct rte_rib_node *n = NULL;
 	struct rte_rib6_node *n6 = NULL;
 	static const uint8_t zero6[16];
@@ -547,6 +708,7 @@ uint32_t ws_dp_allowedips_list(uint32_t peer, struct ws_ipc_prefix *out, uint32_
 int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, uint32_t n)
 {
 	struct ws_dp_peer *p = ws_dp_peer_get(peer);
+	const uint32_t mark = ws_dp_tables.aip_log_n;
 	int rc = 0;
 
 	if (!p)
@@ -564,8 +726,11 @@ int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, u
 		if (!all)
 			return -ENOMEM;
 		cnt = ws_dp_allowedips_list(peer, all, p->n_allowedips);
+		/* a delete takes no table resources: it cannot fail half-way */
+		ws_dp_allowedips_begin();
 		for (uint32_t i = 0; i < cnt; i++)
 			prefix_apply(peer, WS_IPC_AIP_DEL, &all[i]);
+		ws_dp_allowedips_commit();
 		free(all);
 		return 0;
 	}
@@ -573,11 +738,14 @@ int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, u
 		return -EINVAL;
 	if (op == WS_IPC_AIP_ADD && !p->live)
 		return -ENOENT;
-	/* all or nothing as far as validation goes */
 	for (uint32_t i = 0; i < n; i++)
 		if (!prefix_valid(&e[i]))
 			return -EINVAL;
+	ws_dp_allowedips_begin();
 	for (uint32_t i = 0; i < n && rc == 0; i++)
 		rc = prefix_apply(peer, op, &e[i]);
+	if (rc)
+		aip_undo(mark);
+	ws_dp_allowedips_commit();
 	return rc;
 }

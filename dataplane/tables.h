@@ -116,25 +116,37 @@ struct ws_dp_peer {
 	struct rte_timer timer;
 } __rte_cache_aligned;
 
+struct ws_dp_aip_op;
+
 struct ws_dp_tables {
 	/* Created by main before the lcores start; the pointers never change afterwards. */
 	struct ws_dp_peer *peers;
 	uint32_t max_peers;
 	struct rte_hash *keypairs;     /* local index -> struct ws_dp_keypair * */
 	/*
-	 * Next hop: peer id, default WS_DP_NH_NONE. DPDK 22.11's rte_fib has no RCU hook: with
-	 * DIR24_8/TRIE a lookup reads table entries the writer stores whole, but a tbl8 group
-	 * freed by a delete can be reused at once, so a lookup racing a delete+add may see the
-	 * new owner's next hop for one packet. The RIB (DUMMY) type walks tree nodes that a
-	 * delete returns to a mempool: changing allowed-ips under traffic is only safe with
-	 * dir24_8 (rib is meant for tests and small setups). TODO: double-buffer or 23.11's
-	 * rte_fib RCU support.
+	 * Allowed-ips, next hop: peer id, default WS_DP_NH_NONE. These two pointers are the
+	 * published copies the workers look up (use ws_dp_fib4_lookup_runs / ws_dp_fib6_lookup:
+	 * one acquire load, a plain mov on x86/arm64). DPDK 22.11's rte_fib has no RCU hook: a
+	 * DIR24_8/TRIE lookup racing a delete can read a tbl8 group already reused for another
+	 * prefix, and a RIB (DUMMY) lookup walks nodes a delete returns to a mempool. So every
+	 * table exists twice (twice the memory: see config/dataplane.md) and a lookup only ever
+	 * reads a copy no one writes: the service lcore changes the unpublished copy, publishes it
+	 * (release store), waits for a QSBR grace period (after which no worker holds the old
+	 * pointer), then replays the same changes on the old copy. See ws_dp_allowedips_begin().
 	 */
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
 	struct rte_hash *neigh;        /* struct ws_dp_neigh_key -> MAC packed in the data word */
 	struct rte_rcu_qsbr *rcu;      /* workers are its readers */
 	/* Service lcore only. */
+	struct rte_fib *fib4_copy[2];  /* fib4 is fib4_copy[aip_pub] (fib6 the same) */
+	struct rte_fib6 *fib6_copy[2];
+	unsigned int aip_pub;
+	unsigned int aip_depth;        /* ws_dp_allowedips_begin() nesting */
+	struct ws_dp_aip_op *aip_log;  /* changes in the unpublished copy only */
+	uint32_t aip_log_n, aip_log_cap;
+	uint64_t aip_swaps;            /* publications (one grace period each) */
+	uint64_t aip_replay_errors;    /* replays the other copy refused: never expected */
 	struct ws_dp_keypair *retired; /* waiting for their grace period */
 	uint32_t n_keypairs;
 	uint32_t n_live_peers;
@@ -228,9 +240,15 @@ static inline void ws_dp_fib4_lookup_runs(const uint32_t *addr, uint64_t *nh, ui
 			u4[nu++] = addr[j];
 		run_of[j] = (uint16_t)(nu - 1);
 	}
-	rte_fib_lookup_bulk(ws_dp_tables.fib4, u4, unh, nu);
+	rte_fib_lookup_bulk(__atomic_load_n(&ws_dp_tables.fib4, __ATOMIC_ACQUIRE), u4, unh, nu);
 	for (uint16_t j = 0; j < n; j++)
 		nh[j] = unh[run_of[j]];
+}
+
+/* IPv6 allowed-ips lookup for n addresses into nh. Workers only. */
+static inline void ws_dp_fib6_lookup(uint8_t (*addr)[16], uint64_t *nh, unsigned int n)
+{
+	rte_fib6_lookup_bulk(__atomic_load_n(&ws_dp_tables.fib6, __ATOMIC_ACQUIRE), addr, nh, n);
 }
 
 static inline void ws_dp_tables_quiescent(unsigned int lcore)
@@ -241,7 +259,21 @@ static inline void ws_dp_tables_quiescent(unsigned int lcore)
 /* --- updates: service lcore only. 0 or -errno. --- */
 int ws_dp_peer_set(const struct ws_ipc_peer *m);
 int ws_dp_peer_remove(uint32_t id);
+/*
+ * Allowed-ips changes. Each call is all or nothing (on an error its earlier prefixes are taken
+ * back) and, outside a batch, published at once: one copy swap and one grace period (a few
+ * microseconds with busy-polling workers). Callers applying many messages' worth of changes
+ * (a batched peer push, peer removal) put them between begin and commit: one swap and one
+ * grace period for the whole batch; lookups see the batch's changes only after commit.
+ * Nestable; the outermost commit publishes.
+ */
 int ws_dp_allowedips(uint32_t peer, uint8_t op, const struct ws_ipc_prefix *e, uint32_t n);
+void ws_dp_allowedips_begin(void);
+void ws_dp_allowedips_commit(void);
+/* Bytes of EAL memory the allowed-ips tables of kind take (both copies, estimated). */
+uint64_t ws_dp_allowedips_mem(const struct ws_dp_config *cfg, enum ws_dp_fib_kind kind);
+/* The kind dataplane.tables.fib resolves to (auto: dir24_8 if the EAL memory has room). */
+enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg);
 /* Copies up to max prefixes of peer into out; returns how many. */
 uint32_t ws_dp_allowedips_list(uint32_t peer, struct ws_ipc_prefix *out, uint32_t max);
 int ws_dp_keypair_add(const struct ws_ipc_keypair *m);
