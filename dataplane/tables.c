@@ -166,6 +166,8 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 			return -1;
 		}
 	}
+	t->socket = socket;
+	t->fib6_conf = f6;
 	t->aip_pub = 0;
 	t->fib4 = t->fib4_copy[0];
 	t->fib6 = t->fib6_copy[0];
@@ -491,6 +493,60 @@ static int fib_set(struct rte_fib *f4, struct rte_fib6 *f6, const struct ws_dp_a
 				   : rte_fib6_add(f6, o->ip6, o->depth, nh);
 }
 
+/*
+ * DPDK 22.11's TRIE (rte_fib6 in dir24_8 mode) reserves tbl8 groups when it adds a prefix
+ * longer than /24, but on delete computes what to release from a lookup that still finds the
+ * prefix itself, and so releases nothing: the reservation grows with every add/delete until
+ * each such add fails with -ENOSPC for good. A table rebuilt from its RIB starts from the
+ * true figure. Only an unpublished copy may be replaced (no worker reads it).
+ */
+static int fib6_rebuild(unsigned int c)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	struct rte_rib6 *rib = rte_fib6_get_rib(t->fib6_copy[c]);
+	struct rte_rib6_node *n = NULL;
+	static const uint8_t zero6[16];
+	struct rte_fib6 *f;
+	char name[32];
+	uint8_t ip[16], depth;
+	uint64_t nh;
+
+	if (t->fib6_conf.type != RTE_FIB6_TRIE)
+		return -ENOSPC;
+	snprintf(name, sizeof(name), "ws_aip6_r%u", t->aip6_gen++);
+	f = rte_fib6_create(name, t->socket, &t->fib6_conf);
+	if (!f)
+		return -ENOMEM;
+	while ((n = rte_rib6_get_nxt(rib, zero6, 0, n, RTE_RIB6_GET_NXT_ALL)) != NULL) {
+		rte_rib6_get_ip(n, ip);
+		rte_rib6_get_depth(n, &depth);
+		rte_rib6_get_nh(n, &nh);
+		if (rte_fib6_add(f, ip, depth, nh))
+			goto full;
+	}
+	n = rte_rib6_lookup_exact(rib, zero6, 0);
+	if (n && rte_rib6_get_nh(n, &nh) == 0 && rte_fib6_add(f, zero6, 0, nh))
+		goto full;
+	rte_fib6_free(t->fib6_copy[c]);
+	t->fib6_copy[c] = f;
+	t->aip6_rebuilds++;
+	return 0;
+full:
+	rte_fib6_free(f);
+	return -ENOSPC;
+}
+
+/* Applies o (next hop nh) to copy c, which no worker reads. */
+static int copy_set(unsigned int c, const struct ws_dp_aip_op *o, uint32_t nh)
+{
+	struct ws_dp_tables *t = &ws_dp_tables;
+	int rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
+
+	if (rc == -ENOSPC && o->family == AF_INET6 && fib6_rebuild(c) == 0)
+		rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
+	return rc;
+}
+
 /* Changes the unpublished copy and logs the change for the other one. */
 static int aip_change(const struct ws_dp_aip_op *o)
 {
@@ -506,7 +562,7 @@ static int aip_change(const struct ws_dp_aip_op *o)
 		t->aip_log = l;
 		t->aip_log_cap = cap;
 	}
-	rc = fib_set(wr_fib4(), wr_fib6(), o, o->nh);
+	rc = copy_set(t->aip_pub ^ 1, o, o->nh);
 	if (rc == 0)
 		t->aip_log[t->aip_log_n++] = *o;
 	return rc;
@@ -521,7 +577,7 @@ static void aip_undo(uint32_t from)
 		const struct ws_dp_aip_op *o = &t->aip_log[--t->aip_log_n];
 
 		/* the state before o existed a moment ago: its resources are there again */
-		if (fib_set(wr_fib4(), wr_fib6(), o, o->old_nh))
+		if (copy_set(t->aip_pub ^ 1, o, o->old_nh))
 			t->aip_replay_errors++;
 		if (o->nh != WS_DP_NH_NONE)
 			t->peers[o->nh].n_allowedips--;
@@ -559,8 +615,7 @@ void ws_dp_allowedips_commit(void)
 	 * resource use depends on their content only, so they fit as they did in the other).
 	 */
 	for (uint32_t i = 0; i < t->aip_log_n; i++)
-		if (fib_set(t->fib4_copy[w ^ 1], t->fib6_copy[w ^ 1], &t->aip_log[i],
-			    t->aip_log[i].nh))
+		if (copy_set(w ^ 1, &t->aip_log[i], t->aip_log[i].nh))
 			t->aip_replay_errors++;
 	t->aip_log_n = 0;
 	if (t->aip_log_cap > 4096) { /* a big batch's log does not stay */

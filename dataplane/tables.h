@@ -147,6 +147,10 @@ struct ws_dp_tables {
 	uint32_t aip_log_n, aip_log_cap;
 	uint64_t aip_swaps;            /* publications (one grace period each) */
 	uint64_t aip_replay_errors;    /* replays the other copy refused: never expected */
+	uint64_t aip6_rebuilds;        /* TRIE copies rebuilt to shed leaked reservations */
+	uint32_t aip6_gen;
+	int socket;
+	struct rte_fib6_conf fib6_conf;
 	struct ws_dp_keypair *retired; /* waiting for their grace period */
 	uint32_t n_keypairs;
 	uint32_t n_live_peers;

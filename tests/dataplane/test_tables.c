@@ -4,7 +4,10 @@
  * limiter (pure): allowed-ips ownership, masking, listing and clearing; keypair slots as the
  * kernel rotates them; confirmation; RCU-deferred freeing that waits for a reader.
  */
+#include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -211,13 +214,325 @@ static void test_cksum(void)
 		}
 }
 
+/*
+ * Allowed-ips changes under concurrent lookups. A reader lcore (an RCU reader, as a worker)
+ * looks up a fixed set of addresses with the workers' inline lookups, and reports a quiescent
+ * state after each round; the main lcore meanwhile moves prefixes between peers, deletes them,
+ * removes whole peers, alone and in batches. Stable prefixes must always answer their owner;
+ * a moving prefix must answer an owner it had at some point during the lookup.
+ *
+ * The window: before each round the reader reads every moving prefix's version, after it
+ * again (v0, v1). The writer records version v+1's owner, then release-stores the version,
+ * then makes the change (publish + grace period). A lookup after reading v0 loads a table
+ * copy published no earlier than the change to v0-1 (the copy before that was waited out
+ * before v0 was announced), so it may answer the owner of v0-1 .. v1, nothing else.
+ */
+enum { ST_PEERS = 16, ST_MOVING = 48, ST_HIST = 16, ST_MAXFAIL = 8 };
+
+struct stress {
+	int family;
+	unsigned int lcore;
+	/* moving prefix k: hist[k][v % ST_HIST] is the owner at version v (covering owner if none) */
+	uint32_t ver[ST_MOVING];
+	uint32_t hist[ST_MOVING][ST_HIST];
+	/* addresses: moving k, then the stable ones with their fixed answers */
+	uint32_t a4[ST_MOVING + 8];
+	uint8_t a6[ST_MOVING + 8][16];
+	uint32_t stable_nh[8];
+	unsigned int n_stable;
+	/* reader -> main */
+	uint8_t online, stop;
+	uint64_t rounds, lookups, bad;
+	char fail[ST_MAXFAIL][128];
+};
+
+static int stress_reader(void *arg)
+{
+	struct stress *st = arg;
+	const unsigned int n = ST_MOVING + st->n_stable;
+	uint64_t nh[ST_MOVING + 8];
+	uint32_t v0[ST_MOVING], v1[ST_MOVING];
+	uint8_t a6[ST_MOVING + 8][16];
+
+	ws_dp_tables_reader_online(st->lcore);
+	__atomic_store_n(&st->online, 1, __ATOMIC_RELEASE);
+	/* bounded: the writer stops us long before this */
+	for (uint64_t r = 0; r < (1ull << 40) && !__atomic_load_n(&st->stop, __ATOMIC_ACQUIRE);
+	     r++) {
+		for (unsigned int k = 0; k < ST_MOVING; k++)
+			v0[k] = __atomic_load_n(&st->ver[k], __ATOMIC_ACQUIRE);
+		if (st->family == AF_INET) {
+			ws_dp_fib4_lookup_runs(st->a4, nh, (uint16_t)n);
+		} else {
+			memcpy(a6, st->a6, sizeof(a6)); /* the lookup wants a writable array */
+			ws_dp_fib6_lookup(a6, nh, n);
+		}
+		for (unsigned int k = 0; k < ST_MOVING; k++)
+			v1[k] = __atomic_load_n(&st->ver[k], __ATOMIC_ACQUIRE);
+		for (unsigned int k = 0; k < n; k++) {
+			bool ok = false;
+
+			if (nh[k] >= ST_PEERS) /* dir24_8's default is not WS_DP_NH_NONE */
+				nh[k] = WS_DP_NH_NONE;
+
+			if (k < ST_MOVING) {
+				uint32_t lo = v0[k] ? v0[k] - 1 : 0;
+
+				if (v1[k] - lo < ST_HIST)
+					for (uint32_t v = lo; v <= v1[k] && !ok; v++)
+						ok = nh[k] == st->hist[k][v % ST_HIST];
+			} else {
+				ok = nh[k] == st->stable_nh[k - ST_MOVING];
+			}
+			if (!ok) {
+				uint64_t b = st->bad++;
+
+				if (b < ST_MAXFAIL)
+					snprintf(st->fail[b], sizeof(st->fail[b]),
+						 "family %d address %u: next hop %" PRIu64
+						 " (versions %u..%u)",
+						 st->family, k, nh[k], k < ST_MOVING ? v0[k] : 0,
+						 k < ST_MOVING ? v1[k] : 0);
+			}
+		}
+		st->lookups += n;
+		__atomic_store_n(&st->rounds, r + 1, __ATOMIC_RELEASE);
+		ws_dp_tables_quiescent(st->lcore);
+	}
+	ws_dp_tables_reader_offline(st->lcore);
+	return 0;
+}
+
+/* Moving prefix k: even k a /24 (v4) or /64 (v6), odd k a /28 or /120 (a tbl8 group). */
+static struct ws_ipc_prefix moving_prefix(int family, unsigned int k)
+{
+	if (family == AF_INET)
+		return pfx4(10, 2, (uint8_t)k, 16, k % 2 ? 28 : 24);
+	return (struct ws_ipc_prefix){.family = AF_INET6, .cidr = k % 2 ? 120 : 64,
+				      .addr = {0x20, 0x01, 0x0d, 0xb8, 0, 2, 0, (uint8_t)k,
+					       [14] = 0, [15] = 16}};
+}
+
+static void set_addr(struct stress *st, unsigned int i, const uint8_t *a)
+{
+	if (st->family == AF_INET)
+		st->a4[i] = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+	else
+		memcpy(st->a6[i], a, 16);
+}
+
+/* Owner of the address in moving prefix k when k has none: the covering stable prefix. */
+#define ST_COVER 0u
+
+static void announce(struct stress *st, unsigned int k, uint32_t owner)
+{
+	uint32_t v = st->ver[k] + 1;
+
+	st->hist[k][v % ST_HIST] = owner == WS_DP_NH_NONE ? ST_COVER : owner;
+	__atomic_store_n(&st->ver[k], v, __ATOMIC_RELEASE);
+}
+
+static bool copies_agree(int family, const struct stress *st)
+{
+	const unsigned int n = ST_MOVING + st->n_stable;
+	uint64_t nh[2][ST_MOVING + 8];
+	uint8_t a6[ST_MOVING + 8][16];
+
+	for (unsigned int c = 0; c < 2; c++) {
+		if (family == AF_INET) {
+			rte_fib_lookup_bulk(ws_dp_tables.fib4_copy[c], (uint32_t *)st->a4, nh[c], n);
+		} else {
+			memcpy(a6, st->a6, sizeof(a6));
+			rte_fib6_lookup_bulk(ws_dp_tables.fib6_copy[c], a6, nh[c], n);
+		}
+	}
+	return memcmp(nh[0], nh[1], sizeof(uint64_t) * n) == 0;
+}
+
+static void stress_run(const char *fib, int family, unsigned int iters)
+{
+	char yaml[512], err[512];
+	struct ws_dp_config c;
+	struct stress *st = calloc(1, sizeof(*st));
+	uint32_t owner[ST_MOVING];
+	struct ws_ipc_prefix e, big[1000];
+	static struct ws_ipc_prefix more[20000];
+	uint64_t swaps0;
+	unsigned int lcore = rte_get_next_lcore(rte_get_main_lcore(), 1, 0);
+	uint32_t rng = 12345;
+	int n;
+
+	n = snprintf(yaml, sizeof(yaml),
+		     "dataplane:\n  ports:\n    - {name: t0, role: wan, device: net_null0, "
+		     "address: \"198.18.0.1/24\"}\n  tables: {maxPeers: %u, maxAllowedIps: 16384, "
+		     "fib: %s}\n", ST_PEERS, fib);
+	if (!st || ws_dp_config_parse(&c, "t", yaml, (size_t)n, err, sizeof(err)) ||
+	    ws_dp_tables_create(&c, 1, err, sizeof(err))) {
+		fprintf(stderr, "stress %s: %s\n", fib, st ? err : "no memory");
+		failures++;
+		free(st);
+		return;
+	}
+	ws_dp.cfg = &c;
+	st->family = family;
+	st->lcore = lcore;
+	for (uint32_t i = 0; i < ST_PEERS; i++) {
+		struct ws_ipc_peer p = {.peer_id = i, .public_key = {(uint8_t)i}};
+
+		CHECK(ws_dp_peer_set(&p) == 0);
+	}
+	/* stable: the covering prefix (peer 0), host routes beside moving /28s and /120s (peers
+	 * 1-3), and an address nothing covers */
+	e = family == AF_INET ? pfx4(10, 0, 0, 0, 8)
+			      : (struct ws_ipc_prefix){.family = AF_INET6, .cidr = 32,
+						       .addr = {0x20, 0x01, 0x0d, 0xb8}};
+	CHECK(ws_dp_allowedips(ST_COVER, WS_IPC_AIP_ADD, &e, 1) == 0);
+	set_addr(st, ST_MOVING, e.addr);
+	st->a4[ST_MOVING] |= 5;
+	st->a6[ST_MOVING][15] = 5;
+	st->stable_nh[0] = ST_COVER;
+	for (unsigned int i = 1; i < 4; i++) {
+		struct ws_ipc_prefix h = moving_prefix(family, 4 * i + 1);
+
+		h.cidr = family == AF_INET ? 32 : 128;
+		h.addr[family == AF_INET ? 3 : 15] = 200;
+		CHECK(ws_dp_allowedips(i, WS_IPC_AIP_ADD, &h, 1) == 0);
+		set_addr(st, ST_MOVING + i, h.addr);
+		st->stable_nh[i] = i;
+	}
+	e = family == AF_INET ? pfx4(11, 0, 0, 1, 32)
+			      : (struct ws_ipc_prefix){.family = AF_INET6, .addr = {0x20, 0x02}};
+	set_addr(st, ST_MOVING + 4, e.addr);
+	st->stable_nh[4] = WS_DP_NH_NONE;
+	st->n_stable = 5;
+	for (unsigned int k = 0; k < ST_MOVING; k++) {
+		e = moving_prefix(family, k);
+		e.addr[family == AF_INET ? 3 : 15] = 20; /* inside both the /24 and the /28 */
+		set_addr(st, k, e.addr);
+		owner[k] = WS_DP_NH_NONE;
+		st->hist[k][0] = ST_COVER;
+	}
+
+	/* a whole peer's prefixes in one message: one publication, one grace period */
+	for (unsigned int i = 0; i < RTE_DIM(big); i++)
+		big[i] = family == AF_INET ? pfx4(172, 16, (uint8_t)(i >> 8), (uint8_t)i, 32)
+			: (struct ws_ipc_prefix){.family = AF_INET6, .cidr = 128,
+						 .addr = {0xfd, [14] = (uint8_t)(i >> 8),
+							  [15] = (uint8_t)i}};
+	swaps0 = ws_dp_tables.aip_swaps;
+	CHECK(ws_dp_allowedips(ST_PEERS - 1, WS_IPC_AIP_ADD, big, RTE_DIM(big)) == 0);
+	CHECK(ws_dp_tables.aip_swaps == swaps0 + 1);
+	CHECK(ws_dp_tables.peers[ST_PEERS - 1].n_allowedips == RTE_DIM(big));
+	/* a message that does not fit is taken back whole, in both copies */
+	/* 20000 more prefixes do not fit (the RIB holds 2 x 16384 nodes) */
+	for (unsigned int i = 0; i < RTE_DIM(more); i++) {
+		more[i] = big[i % RTE_DIM(big)];
+		more[i].addr[1] = (uint8_t)(1 + i / RTE_DIM(big));
+	}
+	n = ws_dp_allowedips(ST_PEERS - 2, WS_IPC_AIP_ADD, more, RTE_DIM(more));
+	if (n != -ENOSPC && n != -ENOMEM)
+		fprintf(stderr, "stress %s: %d from a message that does not fit\n", fib, n);
+	CHECK(n == -ENOSPC || n == -ENOMEM);
+	CHECK(ws_dp_tables.peers[ST_PEERS - 2].n_allowedips == 0);
+	CHECK(ws_dp_tables.peers[ST_PEERS - 1].n_allowedips == RTE_DIM(big));
+	CHECK(ws_dp_allowedips_list(ST_PEERS - 2, &e, 1) == 0);
+	CHECK(ws_dp_allowedips(ST_PEERS - 1, WS_IPC_AIP_CLEAR, NULL, 0) == 0);
+	CHECK(ws_dp_tables.aip_replay_errors == 0);
+	CHECK(copies_agree(family, st));
+
+	CHECK(rte_eal_remote_launch(stress_reader, st, lcore) == 0);
+	for (unsigned int w = 0; w < 10000000 && !__atomic_load_n(&st->online, __ATOMIC_ACQUIRE);
+	     w++)
+		sched_yield();
+	CHECK(__atomic_load_n(&st->online, __ATOMIC_ACQUIRE));
+	swaps0 = ws_dp_tables.aip_swaps;
+	for (unsigned int it = 0; it < iters; it++) {
+		unsigned int k, what;
+		uint32_t to;
+
+		rng = rng * 1103515245u + 12345u;
+		k = (rng >> 8) % ST_MOVING;
+		what = (rng >> 20) % 16;
+		to = 4 + (rng >> 4) % (ST_PEERS - 4);
+		e = moving_prefix(family, k);
+		if (what < 9) { /* move (or add) to another peer */
+			announce(st, k, to);
+			n = ws_dp_allowedips(to, WS_IPC_AIP_ADD, &e, 1);
+			if (n)
+				fprintf(stderr, "stress %s: add %u: %d\n", fib, k, n);
+			CHECK(n == 0);
+			owner[k] = to;
+		} else if (what < 13) { /* delete */
+			if (owner[k] == WS_DP_NH_NONE)
+				continue;
+			announce(st, k, WS_DP_NH_NONE);
+			CHECK(ws_dp_allowedips(owner[k], WS_IPC_AIP_DEL, &e, 1) == 0);
+			owner[k] = WS_DP_NH_NONE;
+		} else if (what < 15) { /* a batch: several prefixes to one peer, one swap */
+			unsigned int m = 2 + (rng >> 12) % 6;
+			uint64_t s0 = ws_dp_tables.aip_swaps;
+			bool changed = false;
+
+			for (unsigned int j = 0; j < m; j++) {
+				changed |= owner[(k + j) % ST_MOVING] != to;
+				announce(st, (k + j) % ST_MOVING, to);
+			}
+			ws_dp_allowedips_begin();
+			for (unsigned int j = 0; j < m; j++) {
+				e = moving_prefix(family, (k + j) % ST_MOVING);
+				CHECK(ws_dp_allowedips(to, WS_IPC_AIP_ADD, &e, 1) == 0);
+				owner[(k + j) % ST_MOVING] = to;
+			}
+			ws_dp_allowedips_commit();
+			CHECK(ws_dp_tables.aip_swaps == s0 + changed);
+		} else { /* the peer goes (all its prefixes at once) and comes back */
+			struct ws_ipc_peer p = {.peer_id = to, .public_key = {(uint8_t)to}};
+
+			for (unsigned int j = 0; j < ST_MOVING; j++)
+				if (owner[j] == to)
+					announce(st, j, WS_DP_NH_NONE);
+			CHECK(ws_dp_peer_remove(to) == 0);
+			for (unsigned int j = 0; j < ST_MOVING; j++)
+				if (owner[j] == to)
+					owner[j] = WS_DP_NH_NONE;
+			CHECK(ws_dp_peer_set(&p) == 0);
+		}
+	}
+	__atomic_store_n(&st->stop, 1, __ATOMIC_RELEASE);
+	CHECK(rte_eal_wait_lcore(lcore) == 0);
+	for (unsigned int f = 0; f < RTE_MIN(st->bad, (uint64_t)ST_MAXFAIL); f++)
+		fprintf(stderr, "stress %s: %s\n", fib, st->fail[f]);
+	CHECK(st->bad == 0);
+	/* every publication waited for the reader to pass a round: they overlapped */
+	CHECK(st->rounds + 1 >= ws_dp_tables.aip_swaps - swaps0);
+	CHECK(ws_dp_tables.aip_swaps - swaps0 >= iters / 2);
+	CHECK(ws_dp_tables.aip_replay_errors == 0);
+	CHECK(copies_agree(family, st));
+	for (unsigned int k = 0; k < ST_MOVING; k++) {
+		e = moving_prefix(family, k);
+		if (owner[k] != WS_DP_NH_NONE)
+			CHECK(ws_dp_allowedips_list(owner[k], big, RTE_DIM(big)) >= 1);
+	}
+	/* the churn outgrows the TRIE's leaking tbl8 reservation: rebuilt, and nothing failed */
+	if (family == AF_INET6 && !strcmp(fib, "dir24_8"))
+		CHECK(ws_dp_tables.aip6_rebuilds > 0);
+	printf("stress %s ipv%d: %u changes, %" PRIu64 " publications, %" PRIu64
+	       " reader rounds, %" PRIu64 " lookups checked, %" PRIu64 " TRIE rebuilds\n",
+	       fib, family == AF_INET ? 4 : 6, iters, ws_dp_tables.aip_swaps - swaps0, st->rounds,
+	       st->lookups, ws_dp_tables.aip6_rebuilds);
+	ws_dp_tables_destroy();
+	ws_dp.cfg = &cfg;
+	free(st);
+}
+
 int main(void)
 {
 	static const char yaml[] =
 		"dataplane:\n  ports:\n    - {name: t0, role: wan, device: net_null0, "
 		"address: \"198.18.0.1/24\"}\n  tables: {maxPeers: 16, maxAllowedIps: 64, fib: rib}\n";
 	char prefix[64], err[512];
-	char *eal[] = {"test", "-l", "0", "--no-huge", "-m", "128", "--file-prefix", prefix,
+	/* lcore 1 is the stress test's reader; dir24_8 copies take 2 x 160 MB */
+	char *eal[] = {"test", "-l", "0,1", "--no-huge", "-m", "1024", "--file-prefix", prefix,
 		       "--log-level", "1", "--no-pci", NULL};
 
 	test_ratelimit();
@@ -241,6 +556,9 @@ int main(void)
 	test_allowedips();
 	test_keypairs();
 	ws_dp_tables_destroy();
+	for (unsigned int f = 0; f < 2; f++)
+		for (int fam = 0; fam < 2; fam++)
+			stress_run(f ? "dir24_8" : "rib", fam ? AF_INET6 : AF_INET, 3000);
 	rte_eal_cleanup();
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);
