@@ -149,6 +149,8 @@ struct ws_dp_tables {
 	uint64_t aip_replay_errors;    /* replays the other copy refused: never expected */
 	uint64_t aip6_rebuilds;        /* TRIE copies rebuilt to shed leaked reservations */
 	uint32_t aip6_gen;
+	uint64_t aip6_dels;            /* IPv6 deletes applied: only they leak reservations */
+	uint64_t aip6_full_at;         /* aip6_dels + 1 when a rebuild did not make room */
 	int socket;
 	struct rte_fib6_conf fib6_conf;
 	struct ws_dp_keypair *retired; /* waiting for their grace period */
