@@ -185,9 +185,12 @@ void ws_dp_tables_destroy(void)
 	struct ws_dp_tables *t = &ws_dp_tables;
 
 	if (t->peers) {
-		for (uint32_t i = 0; i < t->max_peers; i++)
+		for (uint32_t i = 0; i < t->max_peers; i++) {
+			/* the tables go as a whole: no per-peer walk of every prefix (quadratic) */
+			t->peers[i].n_allowedips = 0;
 			if (t->peers[i].live)
 				ws_dp_peer_remove(i);
+		}
 	}
 	ws_dp_tables_reclaim(true);
 	for (unsigned int c = 0; c < 2; c++) {

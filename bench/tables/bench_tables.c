@@ -277,7 +277,7 @@ int main(int argc, char **argv)
 		{"batch", required_argument, NULL, 'b'}, {"no-huge", no_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0}};
 	uint32_t sizes[MAX_SIZES] = {10000, 100000, 1000000};
-	unsigned int n_sizes = 3, n_fibs = 2, rounds = 5;
+	unsigned int n_sizes = 3, n_fibs = 2, rounds = 20;
 	const char *fibs[2] = {"rib", "dir24_8"};
 	char fibbuf[64] = "", prefix[64], mem[16];
 	const char *json_path = NULL;
@@ -382,6 +382,7 @@ int main(int argc, char **argv)
 	}
 	rte_timer_subsystem_init();
 	ws_dp.ctl.listen_fd = ws_dp.ctl.fd = -1;
+	setvbuf(stdout, NULL, _IOLBF, 0); /* rows as they come: 1M peers take minutes */
 	pk = malloc(sizeof(*pk));
 	if (!pk)
 		return 1;
