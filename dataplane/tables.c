@@ -550,8 +550,10 @@ static int copy_set(unsigned int c, const struct ws_dp_aip_op *o, uint32_t nh)
 	if (rc == 0 && nh == WS_DP_NH_NONE)
 		t->aip6_dels++;
 	/* a table that is really full stays so until something is deleted: rebuild once */
-	if (rc == -ENOSPC && t->aip6_full_at != t->aip6_dels + 1 && fib6_rebuild(c) == 0) {
-		rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
+	if (rc == -ENOSPC && t->aip6_full_at != t->aip6_dels + 1) {
+		/* (the rebuild itself needs room for a third table, transiently) */
+		if (fib6_rebuild(c) == 0)
+			rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
 		if (rc == -ENOSPC)
 			t->aip6_full_at = t->aip6_dels + 1;
 	}
