@@ -372,8 +372,8 @@ int main(int argc, char **argv)
 		eal[ne++] = "--no-pci";
 		eal[ne++] = "-m";
 		eal[ne++] = mem;
-		if (no_huge)
-			eal[ne++] = "--no-huge";
+		/* no hugepage files left behind */
+		eal[ne++] = no_huge ? "--no-huge" : "--huge-unlink";
 		eal[ne] = NULL;
 		if (rte_eal_init(ne, eal) < 0) {
 			fprintf(stderr, "EAL init failed\n");
