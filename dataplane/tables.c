@@ -62,11 +62,13 @@ enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
 	if (cfg->tables.fib != WS_DP_FIB_AUTO)
 		return cfg->tables.fib;
 	/*
-	 * dir24_8 when the EAL memory holds both copies of it beside the mbufs (one pool;
-	 * mbuf, headers and private area about mbufSize + 256) and 256 MB for the rest: the
-	 * keypair hash, rings, the EAL's own. With the defaults that is about 700 MB.
+	 * dir24_8 when the EAL memory holds both copies of it, a third TRIE for a moment (see
+	 * fib6_rebuild), the mbufs (one pool; mbuf, headers and private area about mbufSize +
+	 * 256) and 256 MB for the rest: the keypair hash, rings, the EAL's own. With the
+	 * defaults that is about 800 MB.
 	 */
-	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) +
+	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) + (4ull << 24) +
+	       (uint64_t)(num_tbl8(cfg) + 1) * 256 * 4 +
 	       (uint64_t)cfg->mempool.mbufs * (cfg->mempool.mbuf_size + 256) + 256 * mb;
 	return (uint64_t)cfg->eal.memory_mb * mb >= need ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB;
 }
