@@ -215,11 +215,22 @@ int main(int argc, char **argv)
 				fprintf(stderr, "wirespeed-control: reloaded %s\n", c.config_path);
 		}
 		if (!ws_dpconn_connected(&c.dp) && now >= next_retry) {
-			int r = ws_dpconn_try_connect(&c.dp, NULL);
+			struct ws_ipc_hello_reply hello;
+			int r = ws_dpconn_try_connect(&c.dp, &hello);
 			if (r >= 0) {
-				fprintf(stderr, "wirespeed-control: dataplane connected (%s)\n",
-					r ? "new instance: pushing everything" : "same instance");
-				ws_sync_full(&c.sync, r == 1);
+				uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+				fprintf(stderr, "wirespeed-control: dataplane connected (%s, %u peers there)\n",
+					r ? "new instance: pushing everything" : "same instance",
+					hello.n_peers);
+				ws_sync_full(&c.sync, r == 1, &hello);
+				fprintf(stderr,
+					"wirespeed-control: dataplane synced: %u peers in %.3f s (%s; "
+					"adopted %u with %u keypairs, removed %u)%s\n",
+					c.dev.n_peers, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+					c.dp.minor >= 1 ? "batched" : "one request per item",
+					c.sync.adopted, c.sync.adopted_keypairs, c.sync.retired,
+					ws_dpconn_connected(&c.dp) ? "" : "; connection lost");
 			}
 			next_retry = now + 250 * 1000000ULL;
 		}

@@ -15,13 +15,22 @@ struct ws_sync {
 	struct ws_device *dev;
 	struct ws_dpconn *dp;
 	struct ws_hs_engine *hs;
+	/* the last ws_sync_full(): peers taken over from the dataplane's dump, keypairs of
+	 * theirs kept, dataplane peers removed as no longer ours */
+	uint32_t adopted, adopted_keypairs, retired;
 };
 
 /* Installs the sink on dev. */
 void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dpconn *dp,
 		  struct ws_hs_engine *hs);
-/* After (re)connecting: fresh = the dataplane is a new instance (all its state is gone). */
-void ws_sync_full(struct ws_sync *sync, bool fresh);
+/*
+ * After (re)connecting: fresh = a dataplane instance this process has not spoken to. If its
+ * hello reports peers (this process restarted, the dataplane did not), they are read from its
+ * dump first and those matching ours (same id and key) are adopted with their endpoints,
+ * keypair indices and handshake times; the rest are removed. Then everything is pushed in
+ * batches (one request per item on a dataplane without batch support).
+ */
+void ws_sync_full(struct ws_sync *sync, bool fresh, const struct ws_ipc_hello_reply *hello);
 /* Reads per-peer counters and endpoints from the dataplane into the device; 0 or -errno. */
 int ws_sync_stats(struct ws_sync *sync);
 
