@@ -120,7 +120,9 @@ static void usage(FILE *f)
 	      "  --rpc-socket PATH        JSON-RPC socket (default /run/wirespeed/<name>.rpc)\n"
 	      "  --uapi-socket PATH       UAPI socket for `wg` (default\n"
 	      "                           /var/run/wireguard/<name>.sock); --no-uapi disables it\n"
-	      "  --test-time-scale N      TESTS ONLY: protocol timers run N times faster\n",
+	      "  --test-time-scale N      TESTS ONLY: protocol timers run N times faster\n"
+	      "  --no-batch               BENCHMARKS ONLY: one dataplane request per peer and per\n"
+	      "                           allowed-ips change, as with a dataplane before batches\n",
 	      f);
 }
 
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
 		{ "uapi-socket", required_argument, NULL, 'u' },
 		{ "no-uapi", no_argument, NULL, 'n' },
 		{ "test-time-scale", required_argument, NULL, 't' },
+		{ "no-batch", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -140,7 +143,7 @@ int main(int argc, char **argv)
 	struct ws_server srv;
 	const char *config = NULL, *dp_path = NULL, *rpc_path = NULL, *uapi_path = NULL;
 	char def_rpc[108], def_uapi[108], def_dp[108];
-	bool no_uapi = false;
+	bool no_uapi = false, no_batch = false;
 	uint64_t next_retry = 0;
 	int opt;
 
@@ -152,6 +155,7 @@ int main(int argc, char **argv)
 		case 'r': rpc_path = optarg; break;
 		case 'u': uapi_path = optarg; break;
 		case 'n': no_uapi = true; break;
+		case 'B': no_batch = true; break;
 		case 't':
 			c.time_scale = strtod(optarg, NULL);
 			if (c.time_scale < 1.0 || c.time_scale > 1000.0) {
@@ -217,6 +221,8 @@ int main(int argc, char **argv)
 		if (!ws_dpconn_connected(&c.dp) && now >= next_retry) {
 			struct ws_ipc_hello_reply hello;
 			int r = ws_dpconn_try_connect(&c.dp, &hello);
+			if (r >= 0 && no_batch)
+				c.dp.minor = 0;
 			if (r >= 0) {
 				uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
