@@ -17,6 +17,7 @@
 #include "config.h"
 #include "control.h"
 #include "crypto.h"
+#include "netlink.h"
 #include "server.h"
 
 static uint64_t clock_ns(clockid_t id)
@@ -99,6 +100,21 @@ static int load_config(struct ws_control *c, const char *path, bool first)
 		fprintf(stderr, "wirespeed-control: %s: interface name changes need a restart\n",
 			path);
 	ret = ws_change_from_config(&chg, &cfg);
+	if (ret == 0) {
+		struct ws_prefix *a = NULL;
+
+		if (cfg.n_addresses && !(a = malloc(cfg.n_addresses * sizeof(*a))))
+			ret = -ENOMEM;
+		if (ret == 0) {
+			if (cfg.n_addresses)
+				memcpy(a, cfg.addresses, cfg.n_addresses * sizeof(*a));
+			free(c->addrs);
+			c->addrs = a;
+			c->n_addrs = cfg.n_addresses;
+			c->addrs_pending = c->n_addrs || c->n_addrs_applied;
+			c->addrs_tries = 0;
+		}
+	}
 	if (first && cfg.control_socket[0])
 		ws_dpconn_init(&c->dp, cfg.control_socket);
 	ws_cfg_free(&cfg);
@@ -109,6 +125,45 @@ static int load_config(struct ws_control *c, const char *path, bool first)
 		ws_change_free(&chg);
 	}
 	return ret ? -1 : 0;
+}
+
+/*
+ * interface.addresses onto the tunnel TAP, which the dataplane creates (host mode): tried when
+ * the config is (re)loaded and at every dataplane (re)connect, since a restarted dataplane
+ * makes a new TAP. No TAP of that name for a while (gateway mode has none) ends the attempts.
+ */
+static void apply_addresses(struct ws_control *c)
+{
+	char err[256];
+	int rc;
+
+	if (!c->addrs_pending)
+		return;
+	rc = ws_nl_apply_addresses(c->dev.name, c->addrs, c->n_addrs, c->addrs_applied,
+				   c->n_addrs_applied, err, sizeof(err));
+	if (rc == -ENODEV) {
+		if (++c->addrs_tries == 40) {
+			fprintf(stderr,
+				"wirespeed-control: %s: no such interface: addresses not applied "
+				"(host mode's tunnel TAP is made by the dataplane)\n",
+				c->dev.name);
+			c->addrs_pending = false;
+		}
+		return;
+	}
+	c->addrs_pending = false;
+	if (rc) {
+		fprintf(stderr, "wirespeed-control: %s\n", err);
+		return;
+	}
+	free(c->addrs_applied);
+	c->addrs_applied = NULL;
+	c->n_addrs_applied = 0;
+	if (c->n_addrs && (c->addrs_applied = malloc(c->n_addrs * sizeof(*c->addrs)))) {
+		memcpy(c->addrs_applied, c->addrs, c->n_addrs * sizeof(*c->addrs));
+		c->n_addrs_applied = c->n_addrs;
+	}
+	fprintf(stderr, "wirespeed-control: %s: %zu addresses applied\n", c->dev.name, c->n_addrs);
 }
 
 static void usage(FILE *f)
@@ -237,9 +292,13 @@ int main(int argc, char **argv)
 					c.dp.minor >= 1 ? "batched" : "one request per item",
 					c.sync.adopted, c.sync.adopted_keypairs, c.sync.retired,
 					ws_dpconn_connected(&c.dp) ? "" : "; connection lost");
+				c.addrs_pending = c.n_addrs > 0;
+				c.addrs_tries = 0;
 			}
 			next_retry = now + 250 * 1000000ULL;
 		}
+		if (c.addrs_pending && ws_dpconn_connected(&c.dp))
+			apply_addresses(&c);
 		pfds[n++] = (struct pollfd){ .fd = c.dp.fd, .events = POLLIN };
 		n += ws_server_pollfds(&srv, pfds + n, sizeof(pfds) / sizeof(pfds[0]) - n);
 		next = ws_hs_run_timers(&c.hs);
@@ -251,7 +310,7 @@ int main(int argc, char **argv)
 			if (wait_ms < (uint64_t)timeout)
 				timeout = (int)wait_ms + 1;
 		}
-		if (!ws_dpconn_connected(&c.dp) && timeout > 250)
+		if ((!ws_dpconn_connected(&c.dp) || c.addrs_pending) && timeout > 250)
 			timeout = 250;
 		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
 			break;
@@ -265,5 +324,7 @@ int main(int argc, char **argv)
 	ws_hs_destroy(&c.hs);
 	ws_dpconn_destroy(&c.dp);
 	ws_device_destroy(&c.dev);
+	free(c.addrs);
+	free(c.addrs_applied);
 	return 0;
 }
