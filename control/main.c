@@ -119,7 +119,11 @@ static int load_config(struct ws_control *c, const char *path, bool first)
 		ws_dpconn_init(&c->dp, cfg.control_socket);
 	ws_cfg_free(&cfg);
 	if (ret == 0) {
+		if (!first) /* a reload of many peers reaches the dataplane in batches */
+			ws_sync_defer(&c->sync);
 		ret = ws_control_apply(c, &chg, aerr, sizeof(aerr));
+		if (!first)
+			ws_sync_flush(&c->sync);
 		if (ret)
 			fprintf(stderr, "wirespeed-control: %s: %s\n", path, aerr);
 		ws_change_free(&chg);
@@ -322,6 +326,7 @@ int main(int argc, char **argv)
 
 	ws_server_close(&srv);
 	ws_hs_destroy(&c.hs);
+	ws_sync_destroy(&c.sync);
 	ws_dpconn_destroy(&c.dp);
 	ws_device_destroy(&c.dev);
 	free(c.addrs);

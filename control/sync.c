@@ -19,9 +19,36 @@ static void s_iface(void *ctx, const struct ws_device *dev)
 	ws_dpconn_request(sync->dp, WS_IPC_IFACE_SET, &m, sizeof(m), NULL, 0, NULL);
 }
 
+enum { DIRTY_SET = 1, DIRTY_AIPS = 2 };
+
+/* true: noted for ws_sync_flush() (or, out of memory for the list, pushed at once) */
+static bool defer(struct ws_sync *sync, const struct ws_peer *peer, uint8_t what)
+{
+	struct ws_peer *p = (struct ws_peer *)peer;
+
+	if (!sync->deferring)
+		return false;
+	if (!p->dp_dirty) {
+		if (sync->n_dirty == sync->cap_dirty) {
+			size_t ncap = sync->cap_dirty ? sync->cap_dirty * 2 : 256;
+			uint32_t *d = realloc(sync->dirty, ncap * sizeof(*d));
+			if (!d)
+				return false;
+			sync->dirty = d;
+			sync->cap_dirty = ncap;
+		}
+		sync->dirty[sync->n_dirty++] = p->id;
+	}
+	p->dp_dirty |= what;
+	return true;
+}
+
 static void s_peer_set(void *ctx, const struct ws_peer *peer)
 {
 	struct ws_sync *sync = ctx;
+
+	if (defer(sync, peer, DIRTY_SET))
+		return;
 	/*
 	 * Only an endpoint we know is pushed: "none" would wipe the one the dataplane learned from
 	 * the peer's packets, e.g. when a restarted control process pushes its config again, and
@@ -43,6 +70,7 @@ static void s_peer_remove(void *ctx, const struct ws_peer *peer)
 	struct ws_sync *sync = ctx;
 	struct ws_ipc_peer_ref m = { .peer_id = peer->id };
 
+	((struct ws_peer *)peer)->dp_dirty = 0; /* nothing of it to push any more */
 	ws_hs_peer_removed(sync->hs, (struct ws_peer *)peer);
 	ws_dpconn_request(sync->dp, WS_IPC_PEER_REMOVE, &m, sizeof(m), NULL, 0, NULL);
 }
@@ -57,6 +85,8 @@ static void s_peer_aips(void *ctx, const struct ws_peer *peer)
 		uint8_t raw[WS_IPC_MAX_MSG - sizeof(struct ws_ipc_hdr)];
 	} u;
 
+	if (defer(sync, peer, DIRTY_AIPS))
+		return;
 	memset(&u.m, 0, sizeof(u.m));
 	u.m.peer_id = peer->id;
 	u.m.op = WS_IPC_AIP_CLEAR;
@@ -81,6 +111,10 @@ void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dpconn 
 	sync->dev = dev;
 	sync->dp = dp;
 	sync->hs = hs;
+	sync->adopted = sync->adopted_keypairs = sync->retired = 0;
+	sync->deferring = 0;
+	sync->dirty = NULL;
+	sync->n_dirty = sync->cap_dirty = 0;
 	dev->sink = (struct ws_device_sink){
 		.ctx = sync,
 		.iface = s_iface,
@@ -378,6 +412,45 @@ void ws_sync_full(struct ws_sync *sync, bool fresh, const struct ws_ipc_hello_re
 		batch_flush(&batcher);
 	}
 	ws_memzero(&batcher.u, sizeof(batcher.u));
+}
+
+void ws_sync_defer(struct ws_sync *sync)
+{
+	sync->deferring++;
+}
+
+void ws_sync_flush(struct ws_sync *sync)
+{
+	struct ws_device *dev = sync->dev;
+
+	if (!sync->deferring || --sync->deferring)
+		return;
+	batch_begin(&batcher, sync->dp, WS_IPC_PEER_SET_BATCH, sizeof(struct ws_ipc_peer),
+		    PEER_BATCH);
+	for (size_t i = 0; i < sync->n_dirty; i++) {
+		struct ws_peer *p = ws_device_peer_by_id(dev, sync->dirty[i]);
+		if (p && (p->dp_dirty & DIRTY_SET))
+			peer_msg(batch_slot(&batcher), p);
+	}
+	batch_flush(&batcher);
+	batch_begin(&batcher, sync->dp, WS_IPC_ALLOWEDIPS_BATCH, sizeof(struct ws_ipc_aip_item),
+		    AIP_BATCH);
+	for (size_t i = 0; i < sync->n_dirty; i++) {
+		struct ws_peer *p = ws_device_peer_by_id(dev, sync->dirty[i]);
+		if (p && (p->dp_dirty & DIRTY_AIPS))
+			aips_full(&batcher, p, true);
+		if (p)
+			p->dp_dirty = 0;
+	}
+	batch_flush(&batcher);
+	sync->n_dirty = 0;
+}
+
+void ws_sync_destroy(struct ws_sync *sync)
+{
+	free(sync->dirty);
+	sync->dirty = NULL;
+	sync->n_dirty = sync->cap_dirty = 0;
 }
 
 int ws_sync_stats(struct ws_sync *sync)
