@@ -192,8 +192,8 @@ class Run:
         shutil.rmtree(f"/var/run/dpdk/{self.prefix}", ignore_errors=True)
 
 
-def yaml_case(r, cfg, n, extra, limit):
-    r.dp_start(cfg)
+def yaml_case(r, cfg, dp_cfg, n, extra, limit):
+    r.dp_start(dp_cfg)
     t0 = r.ctl_start(cfg, extra)
     t1 = r.wait_dp_peers(n, limit)
     sync, line = r.synced_figure()
@@ -206,13 +206,14 @@ def measure(args, n, tmp, tag):
     res = {"peers": n, "prefixes": 2 * n}
     keys = peer_keys(n)
     cfg = os.path.join(tmp, "peers.yaml")
+    # the same file without its peers for the dataplane, which refuses files over 16 MiB
     empty = os.path.join(tmp, "empty.yaml")
     limit = args.limit
     r = Run(args, tmp, tag)
     try:
         r.config(cfg, keys, n)
         r.config(empty, [], n)
-        res["yaml_batched"] = yaml_case(r, cfg, n, (), limit)
+        res["yaml_batched"] = yaml_case(r, cfg, empty, n, (), limit)
         # restart over the same dataplane: adopt
         r.stop("ctl", signal.SIGKILL)
         t0 = r.ctl_start(cfg)
@@ -223,7 +224,7 @@ def measure(args, n, tmp, tag):
         r.stop("ctl")
         r.stop("dp")
         if not args.no_single:
-            res["yaml_single"] = yaml_case(r, cfg, n, ("--no-batch",), limit)
+            res["yaml_single"] = yaml_case(r, cfg, empty, n, ("--no-batch",), limit)
             r.stop("ctl")
             r.stop("dp")
         # JSON-RPC over the socket, from an empty control process
