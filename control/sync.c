@@ -220,17 +220,29 @@ static int batch_flush(struct batcher *b)
 	size_t rlen = 0;
 	int rc;
 
-	if (!b->n || b->err)
+	/* after a failure the rest is dropped (the failure is logged; a lost connection makes
+	 * the next connect push everything again) */
+	if (!b->n || b->err) {
+		b->n = 0;
 		return b->err;
+	}
 	if (b->dp->minor >= 1) {
+		unsigned int timeout = b->dp->timeout_ms;
+
 		b->u.b.count = (uint32_t)b->n;
 		b->u.b.reserved = 0;
+		/* thousands of table changes take the service lcore longer than one does */
+		b->dp->timeout_ms = timeout + (unsigned int)b->n;
 		rc = ws_dpconn_request(b->dp, b->type, &b->u, sizeof(b->u.b) + b->n * b->item_size,
 				       &r, sizeof(r), &rlen);
+		b->dp->timeout_ms = timeout;
 		if (rc && rlen == sizeof(r))
 			fprintf(stderr,
 				"wirespeed-control: dataplane batch %u: item %u of %zu: %s (%u applied)\n",
 				b->type, r.first_bad, b->n, strerror(-rc), r.done);
+		else if (rc)
+			fprintf(stderr, "wirespeed-control: dataplane batch %u of %zu items: %s\n",
+				b->type, b->n, strerror(-rc));
 	} else {
 		rc = flush_single(b);
 	}

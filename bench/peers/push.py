@@ -265,6 +265,7 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--rpc-batch", type=int, default=1000)
     ap.add_argument("--no-single", action="store_true", help="skip the --no-batch run")
+    ap.add_argument("--keep", action="store_true", help="keep the configs and logs (/tmp)")
     ap.add_argument("--limit", type=float, default=900, help="seconds to wait for a push")
     args = ap.parse_args()
     sizes = [200] if args.smoke else [int(s) for s in args.sizes.split(",")]
@@ -274,8 +275,12 @@ def main():
         out["skipped"] = "needs root"
     else:
         for k, n in enumerate(sizes):
-            with tempfile.TemporaryDirectory(prefix="ws-bench-push.") as tmp:
+            tmp = tempfile.mkdtemp(prefix="ws-bench-push.")
+            try:
                 out["results"].append(measure(args, n, tmp, f"{os.getpid() % 100000}{k}"))
+            finally:
+                if not args.keep:
+                    shutil.rmtree(tmp, ignore_errors=True)
         hdr = f"{'peers':>8} {'yaml batched':>13} {'(sync)':>8} {'restart':>8} " \
               f"{'yaml single':>12} {'(sync)':>8} {'json-rpc':>9} {'ctl B/peer':>10}"
         print(hdr)
