@@ -384,18 +384,20 @@ void ws_sync_full(struct ws_sync *sync, bool fresh, const struct ws_ipc_hello_re
 	uint8_t state = DP_UNKNOWN;
 
 	sync->adopted = sync->retired = sync->adopted_keypairs = 0;
-	if (fresh) {
+	if (fresh)
 		ws_hs_dataplane_reset(sync->hs);
+	/* what the dump does not list, the dataplane does not have */
+	if (fresh || hello)
 		state = DP_ABSENT;
-	}
 	for (uint32_t i = 0; i < dev->n_ids; i++)
 		if (dev->peers[i])
 			dev->peers[i]->dp_state = state;
 	/*
-	 * A dataplane we have not spoken to that has peers (this process restarted; the
-	 * dataplane did not): read what it has instead of assuming it is empty.
+	 * A dataplane that has peers: read what it has instead of assuming it is empty (this
+	 * process restarted and the dataplane did not) or clearing every peer's allowed IPs
+	 * (a reconnect: a CLEAR costs the dataplane a walk of its whole table).
 	 */
-	if (fresh && hello && hello->n_peers && dump_walk(sync, adopt_one) != 0)
+	if (hello && hello->n_peers && dump_walk(sync, adopt_one) != 0)
 		for (uint32_t i = 0; i < dev->n_ids; i++) /* unknown after all */
 			if (dev->peers[i])
 				dev->peers[i]->dp_state = DP_UNKNOWN;

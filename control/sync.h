@@ -29,10 +29,11 @@ void ws_sync_init(struct ws_sync *sync, struct ws_device *dev, struct ws_dpconn 
 		  struct ws_hs_engine *hs);
 /*
  * After (re)connecting: fresh = a dataplane instance this process has not spoken to. If its
- * hello reports peers (this process restarted, the dataplane did not), they are read from its
- * dump first and those matching ours (same id and key) are adopted with their endpoints,
- * keypair indices and handshake times; the rest are removed. Then everything is pushed in
- * batches (one request per item on a dataplane without batch support).
+ * hello reports peers (this process restarted and the dataplane did not, or a reconnect), they
+ * are read from its dump first and those matching ours (same id and key) are adopted with
+ * their endpoints, keypair indices and handshake times, their allowed IPs re-added without a
+ * CLEAR; the rest are removed. Then everything is pushed in batches (one request per item on
+ * a dataplane without batch support).
  */
 void ws_sync_full(struct ws_sync *sync, bool fresh, const struct ws_ipc_hello_reply *hello);
 /*
