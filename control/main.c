@@ -285,14 +285,16 @@ int main(int argc, char **argv)
 			if (r >= 0) {
 				uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
-				fprintf(stderr, "wirespeed-control: dataplane connected (%s, %u peers there)\n",
+				fprintf(stderr,
+					"wirespeed-control: dataplane connected (%s, %u peers there)\n",
 					r ? "new instance: pushing everything" : "same instance",
 					hello.n_peers);
 				ws_sync_full(&c.sync, r == 1, &hello);
 				fprintf(stderr,
 					"wirespeed-control: dataplane synced: %u peers in %.3f s (%s; "
 					"adopted %u with %u keypairs, removed %u)%s\n",
-					c.dev.n_peers, (double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+					c.dev.n_peers,
+					(double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
 					c.dp.minor >= 1 ? "batched" : "one request per item",
 					c.sync.adopted, c.sync.adopted_keypairs, c.sync.retired,
 					ws_dpconn_connected(&c.dp) ? "" : "; connection lost");

@@ -193,7 +193,8 @@ static int m_interface_get(void *ctx, json_t *params, json_t **result, struct ws
 		struct ws_ipc_hello_reply h;
 		size_t hl = 0;
 		bool ok = ws_dpconn_connected(&c->dp) &&
-			  ws_dpconn_request(&c->dp, WS_IPC_HELLO, NULL, 0, &h, sizeof(h), &hl) == 0 &&
+			  ws_dpconn_request(&c->dp, WS_IPC_HELLO, NULL, 0, &h, sizeof(h), &hl) ==
+				  0 &&
 			  hl == sizeof(h);
 
 		json_object_set_new(*result, "dataplane_peers",

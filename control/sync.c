@@ -180,8 +180,9 @@ static int flush_single(struct batcher *b)
 
 	if (b->type == WS_IPC_PEER_SET_BATCH) {
 		for (size_t i = 0; i < b->n; i++)
-			if ((rc = ws_dpconn_request(b->dp, WS_IPC_PEER_SET, items + i * b->item_size,
-						    b->item_size, NULL, 0, NULL)) != 0)
+			if ((rc = ws_dpconn_request(b->dp, WS_IPC_PEER_SET,
+						    items + i * b->item_size, b->item_size, NULL, 0,
+						    NULL)) != 0)
 				return rc;
 		return 0;
 	}
@@ -208,7 +209,8 @@ static int flush_single(struct batcher *b)
 			}
 		}
 		len = sizeof(a.m) + a.m.count * sizeof(a.m.entries[0]);
-		if ((rc = ws_dpconn_request(b->dp, WS_IPC_ALLOWEDIPS, &a.m, len, NULL, 0, NULL)) != 0)
+		rc = ws_dpconn_request(b->dp, WS_IPC_ALLOWEDIPS, &a.m, len, NULL, 0, NULL);
+		if (rc)
 			return rc;
 	}
 	return 0;
@@ -238,7 +240,8 @@ static int batch_flush(struct batcher *b)
 		b->dp->timeout_ms = timeout;
 		if (rc && rlen == sizeof(r))
 			fprintf(stderr,
-				"wirespeed-control: dataplane batch %u: item %u of %zu: %s (%u applied)\n",
+				"wirespeed-control: dataplane batch %u: item %u of %zu: %s "
+				"(%u applied)\n",
 				b->type, r.first_bad, b->n, strerror(-rc), r.done);
 		else if (rc)
 			fprintf(stderr, "wirespeed-control: dataplane batch %u of %zu items: %s\n",
@@ -289,7 +292,8 @@ static void aips_full(struct batcher *b, const struct ws_peer *p, bool clear)
 /*
  * Calls fn for every peer in the dataplane's dump, a page at a time. 0 or -errno.
  */
-static int dump_walk(struct ws_sync *sync, void (*fn)(struct ws_sync *, const struct ws_ipc_dump_peer *))
+static int dump_walk(struct ws_sync *sync,
+		     void (*fn)(struct ws_sync *, const struct ws_ipc_dump_peer *))
 {
 	static union {
 		struct ws_ipc_dump_reply r;
@@ -344,7 +348,8 @@ static void adopt_one(struct ws_sync *sync, const struct ws_ipc_dump_peer *e)
 
 		/* a different key under an id of ours is replaced by our PEER_SET anyway */
 		if (!ws_device_peer_by_id(sync->dev, e->peer.peer_id)) {
-			ws_dpconn_request(sync->dp, WS_IPC_PEER_REMOVE, &m, sizeof(m), NULL, 0, NULL);
+			ws_dpconn_request(sync->dp, WS_IPC_PEER_REMOVE, &m, sizeof(m), NULL, 0,
+					  NULL);
 			sync->retired++;
 		}
 		return;
