@@ -59,6 +59,8 @@ run crypto "$build/bench/crypto/ws-bench-crypto"
 run handshake "$build/bench/handshake/ws-bench-handshake"
 run peers "$build/bench/peers/ws-bench-peers"
 run tables "$build/bench/tables/ws-bench-tables"
+# peers into a running dataplane: YAML batched / one request per item, restart, JSON-RPC socket
+run peers-push bench/peers/push.py --build "$build"
 if [ -x "$build/bench/dataplane/ws-bench-dataplane" ]; then
 	run dataplane "$build/bench/dataplane/ws-bench-dataplane"
 fi
@@ -68,7 +70,7 @@ python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 report = {"machine": open(os.path.join(out, "machine.txt")).read()}
-for name in ("crypto", "handshake", "peers", "tables", "dataplane", "e2e"):
+for name in ("crypto", "handshake", "peers", "tables", "peers-push", "dataplane", "e2e"):
     p = os.path.join(out, name + ".json")
     if os.path.exists(p):
         with open(p) as f:

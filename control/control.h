@@ -20,6 +20,11 @@ struct ws_control {
 	double time_scale; /* test-only: >1 makes protocol timers run that much faster */
 	uint64_t mono_origin_ns;
 	char config_path[4096];
+	/* interface.addresses for the tunnel TAP (host mode): wanted, and what is on it now */
+	struct ws_prefix *addrs, *addrs_applied;
+	size_t n_addrs, n_addrs_applied;
+	bool addrs_pending; /* to apply once the TAP is there */
+	unsigned int addrs_tries;
 };
 
 /* Monotonic and wall clocks as the protocol sees them (time scale applied to mono only). */

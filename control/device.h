@@ -104,6 +104,8 @@ struct ws_peer {
 	bool in_active;                   /* listed in the engine's retransmission list */
 	uint32_t kp_index[8];             /* sender indices of keypairs the dataplane holds */
 	uint8_t n_kp_index;
+	uint8_t dp_state; /* ws_sync_full() only: what the dataplane holds for this peer (sync.c) */
+	uint8_t dp_dirty; /* changes held back while the sync defers (sync.c) */
 
 	struct ws_peer *hash_next; /* by public key */
 };

@@ -184,6 +184,7 @@ int ws_dpconn_try_connect(struct ws_dpconn *dp, struct ws_ipc_hello_reply *hello
 	fresh = hr.instance_id != dp->instance_id;
 	dp->instance_id = hr.instance_id;
 	dp->listen_port = hr.listen_port;
+	dp->minor = hr.minor_version;
 	if (hello)
 		*hello = hr;
 	return fresh;

@@ -27,6 +27,7 @@ struct ws_dpconn {
 	uint32_t seq;
 	uint64_t instance_id; /* of the dataplane we last spoke to; 0 = none yet */
 	uint16_t listen_port; /* the UDP port that dataplane serves (its HELLO); 0 = unknown */
+	uint8_t minor;        /* its WS_IPC_MINOR: 1 and up take batched requests */
 	unsigned int timeout_ms;
 	struct ws_dpconn_event *queue;
 	size_t q_head, q_len, q_cap;

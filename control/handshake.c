@@ -75,22 +75,30 @@ static void map_del(struct ws_hs_engine *eng, uint32_t index)
 	eng->map_used--;
 }
 
-/* A fresh random index no one uses, mapped to the peer. 0 when out of memory. */
-static uint32_t index_new(struct ws_hs_engine *eng, uint32_t peer_id)
+/* Maps an index no one uses to the peer; -ENOMEM. */
+static int map_put(struct ws_hs_engine *eng, uint32_t index, uint32_t peer_id)
 {
-	uint32_t index, s;
+	uint32_t s;
 
 	if ((eng->map_used + 1) * 4 > eng->map_cap * 3 && map_grow(eng) != 0)
-		return 0;
-	do
-		ws_random_bytes(&index, sizeof(index));
-	while (!index || map_find(eng, index) >= 0);
+		return -ENOMEM;
 	for (s = slot_of(eng, index); eng->map[s].index; s = (s + 1) & (eng->map_cap - 1))
 		;
 	eng->map[s].index = index;
 	eng->map[s].peer_id = peer_id;
 	eng->map_used++;
-	return index;
+	return 0;
+}
+
+/* A fresh random index no one uses, mapped to the peer. 0 when out of memory. */
+static uint32_t index_new(struct ws_hs_engine *eng, uint32_t peer_id)
+{
+	uint32_t index;
+
+	do
+		ws_random_bytes(&index, sizeof(index));
+	while (!index || map_find(eng, index) >= 0);
+	return map_put(eng, index, peer_id) ? 0 : index;
 }
 
 /* ---- helpers ---- */
@@ -438,6 +446,25 @@ void ws_hs_peer_removed(struct ws_hs_engine *eng, struct ws_peer *peer)
 			}
 		peer->in_active = false;
 	}
+}
+
+void ws_hs_adopt_keypair(struct ws_hs_engine *eng, struct ws_peer *peer, uint32_t local_index)
+{
+	int64_t s = map_find(eng, local_index);
+
+	if (!local_index)
+		return;
+	if (s >= 0) {
+		if (eng->map[s].peer_id == peer->id)
+			return; /* known already */
+		/* the dataplane says it is this peer's now: whoever we thought had it does not */
+		struct ws_peer *other = ws_device_peer_by_id(eng->dev, eng->map[s].peer_id);
+		if (other)
+			ws_hs_index_freed(eng, other->id, local_index);
+		map_del(eng, local_index);
+	}
+	if (map_put(eng, local_index, peer->id) == 0)
+		track_keypair(eng, peer, local_index);
 }
 
 void ws_hs_dataplane_reset(struct ws_hs_engine *eng)

@@ -58,6 +58,12 @@ void ws_hs_index_freed(struct ws_hs_engine *eng, uint32_t peer_id, uint32_t loca
 void ws_hs_peer_removed(struct ws_hs_engine *eng, struct ws_peer *peer);
 /* Retransmissions and give-ups due by now; returns the next deadline (0: none). */
 uint64_t ws_hs_run_timers(struct ws_hs_engine *eng);
+/*
+ * A keypair the dataplane already holds for this peer (a restarted control process reading
+ * its dump): the index is reserved so no new handshake reuses it, and freed again by the
+ * dataplane's WS_IPC_EV_KEYPAIR_FREED like any other.
+ */
+void ws_hs_adopt_keypair(struct ws_hs_engine *eng, struct ws_peer *peer, uint32_t local_index);
 /* The dataplane restarted: every index it held is gone. */
 void ws_hs_dataplane_reset(struct ws_hs_engine *eng);
 

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "control.h"
 #include "crypto.h"
+#include "netlink.h"
 #include "server.h"
 
 static uint64_t clock_ns(clockid_t id)
@@ -99,16 +100,74 @@ static int load_config(struct ws_control *c, const char *path, bool first)
 		fprintf(stderr, "wirespeed-control: %s: interface name changes need a restart\n",
 			path);
 	ret = ws_change_from_config(&chg, &cfg);
+	if (ret == 0) {
+		struct ws_prefix *a = NULL;
+
+		if (cfg.n_addresses && !(a = malloc(cfg.n_addresses * sizeof(*a))))
+			ret = -ENOMEM;
+		if (ret == 0) {
+			if (cfg.n_addresses)
+				memcpy(a, cfg.addresses, cfg.n_addresses * sizeof(*a));
+			free(c->addrs);
+			c->addrs = a;
+			c->n_addrs = cfg.n_addresses;
+			c->addrs_pending = c->n_addrs || c->n_addrs_applied;
+			c->addrs_tries = 0;
+		}
+	}
 	if (first && cfg.control_socket[0])
 		ws_dpconn_init(&c->dp, cfg.control_socket);
 	ws_cfg_free(&cfg);
 	if (ret == 0) {
+		if (!first) /* a reload of many peers reaches the dataplane in batches */
+			ws_sync_defer(&c->sync);
 		ret = ws_control_apply(c, &chg, aerr, sizeof(aerr));
+		if (!first)
+			ws_sync_flush(&c->sync);
 		if (ret)
 			fprintf(stderr, "wirespeed-control: %s: %s\n", path, aerr);
 		ws_change_free(&chg);
 	}
 	return ret ? -1 : 0;
+}
+
+/*
+ * interface.addresses onto the tunnel TAP, which the dataplane creates (host mode): tried when
+ * the config is (re)loaded and at every dataplane (re)connect, since a restarted dataplane
+ * makes a new TAP. No TAP of that name for a while (gateway mode has none) ends the attempts.
+ */
+static void apply_addresses(struct ws_control *c)
+{
+	char err[256];
+	int rc;
+
+	if (!c->addrs_pending)
+		return;
+	rc = ws_nl_apply_addresses(c->dev.name, c->addrs, c->n_addrs, c->addrs_applied,
+				   c->n_addrs_applied, err, sizeof(err));
+	if (rc == -ENODEV) {
+		if (++c->addrs_tries == 40) {
+			fprintf(stderr,
+				"wirespeed-control: %s: no such interface: addresses not applied "
+				"(host mode's tunnel TAP is made by the dataplane)\n",
+				c->dev.name);
+			c->addrs_pending = false;
+		}
+		return;
+	}
+	c->addrs_pending = false;
+	if (rc) {
+		fprintf(stderr, "wirespeed-control: %s\n", err);
+		return;
+	}
+	free(c->addrs_applied);
+	c->addrs_applied = NULL;
+	c->n_addrs_applied = 0;
+	if (c->n_addrs && (c->addrs_applied = malloc(c->n_addrs * sizeof(*c->addrs)))) {
+		memcpy(c->addrs_applied, c->addrs, c->n_addrs * sizeof(*c->addrs));
+		c->n_addrs_applied = c->n_addrs;
+	}
+	fprintf(stderr, "wirespeed-control: %s: %zu addresses applied\n", c->dev.name, c->n_addrs);
 }
 
 static void usage(FILE *f)
@@ -120,7 +179,9 @@ static void usage(FILE *f)
 	      "  --rpc-socket PATH        JSON-RPC socket (default /run/wirespeed/<name>.rpc)\n"
 	      "  --uapi-socket PATH       UAPI socket for `wg` (default\n"
 	      "                           /var/run/wireguard/<name>.sock); --no-uapi disables it\n"
-	      "  --test-time-scale N      TESTS ONLY: protocol timers run N times faster\n",
+	      "  --test-time-scale N      TESTS ONLY: protocol timers run N times faster\n"
+	      "  --no-batch               BENCHMARKS ONLY: one dataplane request per peer and per\n"
+	      "                           allowed-ips change, as with a dataplane before batches\n",
 	      f);
 }
 
@@ -133,6 +194,7 @@ int main(int argc, char **argv)
 		{ "uapi-socket", required_argument, NULL, 'u' },
 		{ "no-uapi", no_argument, NULL, 'n' },
 		{ "test-time-scale", required_argument, NULL, 't' },
+		{ "no-batch", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -140,7 +202,7 @@ int main(int argc, char **argv)
 	struct ws_server srv;
 	const char *config = NULL, *dp_path = NULL, *rpc_path = NULL, *uapi_path = NULL;
 	char def_rpc[108], def_uapi[108], def_dp[108];
-	bool no_uapi = false;
+	bool no_uapi = false, no_batch = false;
 	uint64_t next_retry = 0;
 	int opt;
 
@@ -152,6 +214,7 @@ int main(int argc, char **argv)
 		case 'r': rpc_path = optarg; break;
 		case 'u': uapi_path = optarg; break;
 		case 'n': no_uapi = true; break;
+		case 'B': no_batch = true; break;
 		case 't':
 			c.time_scale = strtod(optarg, NULL);
 			if (c.time_scale < 1.0 || c.time_scale > 1000.0) {
@@ -215,14 +278,33 @@ int main(int argc, char **argv)
 				fprintf(stderr, "wirespeed-control: reloaded %s\n", c.config_path);
 		}
 		if (!ws_dpconn_connected(&c.dp) && now >= next_retry) {
-			int r = ws_dpconn_try_connect(&c.dp, NULL);
+			struct ws_ipc_hello_reply hello;
+			int r = ws_dpconn_try_connect(&c.dp, &hello);
+			if (r >= 0 && no_batch)
+				c.dp.minor = 0;
 			if (r >= 0) {
-				fprintf(stderr, "wirespeed-control: dataplane connected (%s)\n",
-					r ? "new instance: pushing everything" : "same instance");
-				ws_sync_full(&c.sync, r == 1);
+				uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
+				fprintf(stderr,
+					"wirespeed-control: dataplane connected (%s, %u peers there)\n",
+					r ? "new instance: pushing everything" : "same instance",
+					hello.n_peers);
+				ws_sync_full(&c.sync, r == 1, &hello);
+				fprintf(stderr,
+					"wirespeed-control: dataplane synced: %u peers in %.3f s (%s; "
+					"adopted %u with %u keypairs, removed %u)%s\n",
+					c.dev.n_peers,
+					(double)(clock_ns(CLOCK_MONOTONIC) - t0) / 1e9,
+					c.dp.minor >= 1 ? "batched" : "one request per item",
+					c.sync.adopted, c.sync.adopted_keypairs, c.sync.retired,
+					ws_dpconn_connected(&c.dp) ? "" : "; connection lost");
+				c.addrs_pending = c.n_addrs > 0;
+				c.addrs_tries = 0;
 			}
 			next_retry = now + 250 * 1000000ULL;
 		}
+		if (c.addrs_pending && ws_dpconn_connected(&c.dp))
+			apply_addresses(&c);
 		pfds[n++] = (struct pollfd){ .fd = c.dp.fd, .events = POLLIN };
 		n += ws_server_pollfds(&srv, pfds + n, sizeof(pfds) / sizeof(pfds[0]) - n);
 		next = ws_hs_run_timers(&c.hs);
@@ -234,7 +316,7 @@ int main(int argc, char **argv)
 			if (wait_ms < (uint64_t)timeout)
 				timeout = (int)wait_ms + 1;
 		}
-		if (!ws_dpconn_connected(&c.dp) && timeout > 250)
+		if ((!ws_dpconn_connected(&c.dp) || c.addrs_pending) && timeout > 250)
 			timeout = 250;
 		if (poll(pfds, n, timeout) < 0 && errno != EINTR)
 			break;
@@ -246,7 +328,10 @@ int main(int argc, char **argv)
 
 	ws_server_close(&srv);
 	ws_hs_destroy(&c.hs);
+	ws_sync_destroy(&c.sync);
 	ws_dpconn_destroy(&c.dp);
 	ws_device_destroy(&c.dev);
+	free(c.addrs);
+	free(c.addrs_applied);
 	return 0;
 }

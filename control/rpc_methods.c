@@ -186,6 +186,22 @@ static int m_interface_get(void *ctx, json_t *params, json_t **result, struct ws
 			    "listen_port", c->dev.listen_port, "fwmark", (json_int_t)c->dev.fwmark,
 			    "peers", c->dev.n_peers, "dataplane_connected",
 			    ws_dpconn_connected(&c->dp));
+	if (!*result)
+		return ws_rpc_fail(err, -ENOMEM, "out of memory");
+	/* what the dataplane itself holds, from a fresh HELLO (null when not connected) */
+	{
+		struct ws_ipc_hello_reply h;
+		size_t hl = 0;
+		bool ok = ws_dpconn_connected(&c->dp) &&
+			  ws_dpconn_request(&c->dp, WS_IPC_HELLO, NULL, 0, &h, sizeof(h), &hl) ==
+				  0 &&
+			  hl == sizeof(h);
+
+		json_object_set_new(*result, "dataplane_peers",
+				    ok ? json_integer(h.n_peers) : json_null());
+		json_object_set_new(*result, "dataplane_keypairs",
+				    ok ? json_integer(h.n_keypairs) : json_null());
+	}
 	return 0;
 }
 

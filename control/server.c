@@ -183,7 +183,9 @@ static int uapi_request(struct ws_server *srv, int fd, char *req, size_t len)
 		struct ws_change chg;
 		ret = ws_uapi_parse_set(req + 6, len - 6, &chg, err, sizeof(err));
 		if (ret == 0) {
+			ws_sync_defer(&ctl->sync);
 			ret = ws_control_apply(ctl, &chg, err, sizeof(err));
+			ws_sync_flush(&ctl->sync);
 			ws_change_free(&chg);
 		}
 		if (ret)
@@ -255,7 +257,10 @@ static void conn_input(struct ws_server *srv, size_t i)
 			done += reqlen;
 		} else {
 			size_t used = 0;
+			/* a batch's changes reach the dataplane together, before the reply */
+			ws_sync_defer(&srv->ctl->sync);
 			char *out = ws_rpc_handle(&srv->rpc, start, avail, &used);
+			ws_sync_flush(&srv->ctl->sync);
 			if (out) {
 				int w = write_all(c->fd, out, strlen(out));
 				free(out);

@@ -176,6 +176,7 @@ static void handle(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *bod
 		hello.instance_id = c->instance_id;
 		hello.listen_port = c->listen_port;
 		hello.has_identity = c->has_identity;
+		hello.minor_version = WS_IPC_MINOR;
 		hello.n_peers = ws_dp_tables.n_live_peers;
 		hello.n_keypairs = ws_dp_tables.n_keypairs;
 		reply(c, h, 0, &hello, sizeof(hello));

@@ -195,6 +195,128 @@ static void aip_dump_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h,
 	ws_dp_ctl_reply(c, h, 0, r, sizeof(*r) + r->count * sizeof(r->entries[0]));
 }
 
+/*
+ * Batches (ipc.h): the same checks the single requests make, all of them before anything is
+ * applied, then the single requests' apply functions item by item.
+ */
+static int batch_count(const uint8_t *body, size_t len, size_t item_size, uint32_t *count)
+{
+	struct ws_ipc_batch b;
+
+	if (len < sizeof(b))
+		return -EINVAL;
+	memcpy(&b, body, sizeof(b));
+	if (b.count == 0 || b.count > WS_IPC_BATCH_MAX ||
+	    len != sizeof(b) + (size_t)b.count * item_size)
+		return -EINVAL;
+	*count = b.count;
+	return 0;
+}
+
+static void batch_reply(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, int rc, uint32_t done,
+			uint32_t bad)
+{
+	struct ws_ipc_batch_reply r = {.done = done, .first_bad = rc ? bad : 0};
+
+	ws_dp_ctl_reply(c, h, rc, &r, sizeof(r));
+}
+
+static int peer_check(const struct ws_ipc_peer *m)
+{
+	const uint8_t fam = m->endpoint.family;
+
+	if (!ws_dp_peer_get(m->peer_id) || (m->flags & ~WS_IPC_PEER_F_ENDPOINT) ||
+	    ((m->flags & WS_IPC_PEER_F_ENDPOINT) && fam != 0 && fam != AF_INET &&
+	     fam != AF_INET6))
+		return -EINVAL;
+	return 0;
+}
+
+static void peer_set_batch(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_t *body,
+			   size_t len)
+{
+	const uint8_t *items = body + sizeof(struct ws_ipc_batch);
+	struct ws_ipc_peer m;
+	uint32_t n, i;
+	int rc;
+
+	if (batch_count(body, len, sizeof(m), &n)) {
+		batch_reply(c, h, -EINVAL, 0, 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&m, items + (size_t)i * sizeof(m), sizeof(m));
+		if ((rc = peer_check(&m)) != 0) {
+			batch_reply(c, h, rc, 0, i);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&m, items + (size_t)i * sizeof(m), sizeof(m));
+		if ((rc = ws_dp_peer_set(&m)) != 0)
+			break;
+		if (m.persistent_keepalive)
+			ws_dp_timers_arm(m.peer_id);
+	}
+	batch_reply(c, h, i < n ? rc : 0, i, i);
+}
+
+static int aip_check(const struct ws_ipc_aip_item *it)
+{
+	static const uint8_t zero[sizeof(it->prefix)];
+	const struct ws_dp_peer *p = ws_dp_peer_get(it->peer_id);
+	const struct ws_ipc_prefix *e = &it->prefix;
+
+	if (!p)
+		return -EINVAL;
+	switch (it->op) {
+	case WS_IPC_AIP_CLEAR:
+		return memcmp(e, zero, sizeof(zero)) ? -EINVAL : 0;
+	case WS_IPC_AIP_ADD:
+	case WS_IPC_AIP_DEL:
+		if (!((e->family == AF_INET && e->cidr <= 32) ||
+		      (e->family == AF_INET6 && e->cidr <= 128)))
+			return -EINVAL;
+		return it->op == WS_IPC_AIP_ADD && !p->live ? -ENOENT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static void aip_batch(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, const uint8_t *body,
+		      size_t len)
+{
+	const uint8_t *items = body + sizeof(struct ws_ipc_batch);
+	struct ws_ipc_aip_item it;
+	uint32_t n, i;
+	int rc = 0;
+
+	if (batch_count(body, len, sizeof(it), &n)) {
+		batch_reply(c, h, -EINVAL, 0, 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(&it, items + (size_t)i * sizeof(it), sizeof(it));
+		if ((rc = aip_check(&it)) != 0) {
+			batch_reply(c, h, rc, 0, i);
+			return;
+		}
+	}
+	/* one publication and one grace period for the whole batch (tables.c) */
+	ws_dp_allowedips_begin();
+	for (i = 0; i < n; i++) {
+		memcpy(&it, items + (size_t)i * sizeof(it), sizeof(it));
+		if (it.op == WS_IPC_AIP_CLEAR)
+			rc = ws_dp_allowedips(it.peer_id, it.op, NULL, 0);
+		else
+			rc = ws_dp_allowedips(it.peer_id, it.op, &it.prefix, 1);
+		if (rc)
+			break;
+	}
+	ws_dp_allowedips_commit();
+	batch_reply(c, h, rc, i, i);
+}
+
 bool ws_dp_ctl_tables(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *body, size_t len)
 {
 	int rc = -EINVAL;
@@ -246,6 +368,12 @@ bool ws_dp_ctl_tables(struct ws_dp_ctl *c, const struct ws_ipc_hdr *h, uint8_t *
 		explicit_bzero(body, len);
 		break;
 	}
+	case WS_IPC_PEER_SET_BATCH:
+		peer_set_batch(c, h, body, len);
+		return true;
+	case WS_IPC_ALLOWEDIPS_BATCH:
+		aip_batch(c, h, body, len);
+		return true;
 	case WS_IPC_HANDSHAKE_SEND: {
 		struct ws_ipc_handshake m;
 

@@ -23,6 +23,12 @@
 
 #define WS_IPC_MAGIC 0x43505357u /* "WSPC" */
 #define WS_IPC_VERSION 1
+/*
+ * Additions that keep the framing and every existing message as they were raise the minor
+ * version, which the dataplane reports in its HELLO reply (0 in a dataplane older than the
+ * field). 1: WS_IPC_PEER_SET_BATCH and WS_IPC_ALLOWEDIPS_BATCH.
+ */
+#define WS_IPC_MINOR 1
 
 enum {
 	WS_IPC_MAX_MSG = 65536,
@@ -44,6 +50,9 @@ enum ws_ipc_type {
 	WS_IPC_COUNTERS = 9,       /* no body -> ws_ipc_counters_reply + entries */
 	WS_IPC_DUMP = 10,          /* ws_ipc_page -> ws_ipc_dump_reply + entries */
 	WS_IPC_ALLOWEDIPS_DUMP = 11, /* ws_ipc_page (first = peer id) -> ws_ipc_allowedips + entries */
+	/* minor 1 */
+	WS_IPC_PEER_SET_BATCH = 12,   /* ws_ipc_batch + ws_ipc_peer[] -> ws_ipc_batch_reply */
+	WS_IPC_ALLOWEDIPS_BATCH = 13, /* ws_ipc_batch + ws_ipc_aip_item[] -> ws_ipc_batch_reply */
 
 	/* events */
 	WS_IPC_EV_HANDSHAKE_RX = 64,     /* ws_ipc_handshake: a type 1/2/3 message that passed */
@@ -83,7 +92,8 @@ struct ws_ipc_hello_reply {
 	uint32_t n_keypairs;
 	uint16_t listen_port;
 	uint8_t has_identity;
-	uint8_t reserved[5];
+	uint8_t minor_version; /* WS_IPC_MINOR of the dataplane; 0 before minor 1 */
+	uint8_t reserved[4];
 };
 
 struct ws_ipc_iface {
@@ -215,6 +225,37 @@ struct ws_ipc_dump_reply {
 	uint32_t count;
 	uint32_t next;
 	struct ws_ipc_dump_peer entries[];
+};
+
+/*
+ * Batches (minor 1): many items in one message, each item validated exactly as the single
+ * request would be (WS_IPC_PEER_SET, WS_IPC_ALLOWEDIPS). Every item is validated before any is
+ * applied: one invalid item fails the whole batch with -EINVAL, done = 0 and first_bad naming
+ * it, and nothing changes. After validation items apply in order; should one still fail (e.g.
+ * -ENOSPC: the allowed-ips table is full), the reply's status is its error, done says how many
+ * items before it were applied and stay applied, and none after it is attempted. count must be
+ * 1..WS_IPC_BATCH_MAX and the message exactly header + count items.
+ */
+enum {
+	WS_IPC_BATCH_MAX = 4096,
+};
+
+struct ws_ipc_batch {
+	uint32_t count;
+	uint32_t reserved;
+};
+
+/* One allowed-ips operation: ADD / DEL of one prefix, or CLEAR (prefix all zero). */
+struct ws_ipc_aip_item {
+	uint32_t peer_id;
+	uint8_t op; /* enum ws_ipc_allowedips_op */
+	uint8_t reserved[3];
+	struct ws_ipc_prefix prefix;
+};
+
+struct ws_ipc_batch_reply {
+	uint32_t done;      /* items applied, from the first */
+	uint32_t first_bad; /* the item that failed, when status != 0 */
 };
 
 #endif

@@ -183,6 +183,8 @@ e2e_dp_start() {
 	fi
 	e2e_wait 10 "tunnel TAP $APP_IF" ip -n "$NS_APP" link show "$APP_IF" >/dev/null 2>&1 ||
 		return 1
+	# E2E_CTL_ADDRS=1: leave the TAP alone; the control process applies interface.addresses
+	[ -n "${E2E_CTL_ADDRS:-}" ] && return 0
 	ip -n "$NS_APP" link set "$APP_IF" up || return 1
 	ip -n "$NS_APP" addr add "$APP_TUN4/24" dev "$APP_IF" 2>/dev/null
 	ip -n "$NS_APP" -6 addr add "$APP_TUN6/64" dev "$APP_IF" nodad 2>/dev/null

@@ -239,7 +239,7 @@ scn_keepalive() {
 }
 
 scn_control_kill() {
-	local ipid bps dp_pid rx
+	local ipid bps dp_pid rx hs phs
 	step "one peer, tunnel up, iperf3 for 8 s" e2e_keys 1 || return 1
 	e2e_appliance 1 && e2e_peer_start 1 ep || return 1
 	peer_vars 1
@@ -263,7 +263,21 @@ scn_control_kill() {
 	rx=$(app_rx_bytes 1)
 	check "counters read back from the dataplane ($rx bytes received)" [ "${rx:-0}" -gt 1000000 ] ||
 		return 1
+	# The restarted control process adopts the dataplane's peer: the keypairs keep running
+	# and `wg show` knows when they were made, before any new handshake.
+	hs=$(app_hs_time 1)
+	check "latest handshake read back from the dataplane ($hs)" [ "${hs:-0}" -gt 0 ] || return 1
+	check "the control process adopted the peer and its keypair" \
+		grep -q "adopted 1 with [1-3] keypairs" "$E2E_TMP/ctl.log" || return 1
+	phs=$(peer_hs_time 1)
 	check "the old tunnel still works" ping_ok "$P_NS" "$APP_TUN4" || return 1
+	check "ping the other way too" ping_ok "$NS_APP" "$P_TUN4" || return 1
+	check "... on the old keypair: no initiation received since the restart" \
+		[ "$(ctl_stat initiations_received)" = 0 ] || return 1
+	check "... none sent" [ "$(ctl_stat initiations_sent)" = 0 ] || return 1
+	check "... and wireguard-go's latest handshake unchanged" [ "$(peer_hs_time 1)" = "$phs" ] ||
+		return 1
+	note "after the restart: latest handshake $hs (adopted), traffic on the old keypair"
 	step "a fresh handshake with the restarted control process" true
 	ip netns exec "$P_NS" wg set "$P_IF" peer "$APP_PUB" remove || return 1
 	ip netns exec "$P_NS" wg set "$P_IF" peer "$APP_PUB" endpoint "$APP_WAN4:$APP_PORT" \
