@@ -163,6 +163,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	uint16_t at4[CHUNK], at6[CHUNK], inner_len[CHUNK];
 	uint8_t ver[CHUNK];
 
+	WS_DP_PROF(WS_DP_PROF_KEYPAIR);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
@@ -229,8 +230,10 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		mlen[nl] = mlen[i];
 		live[nl++] = m;
 	}
+	WS_DP_PROF(WS_DP_PROF_CRYPTO);
 	if (nl)
 		ws_cb_process(e, WS_CB_DECRYPT, ops, nl);
+	WS_DP_PROF(WS_DP_PROF_REPLAY);
 
 	/* authenticated, fresh, from whom: keep what passes in live[0..k) */
 	uint16_t k = 0;
@@ -262,6 +265,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	if (locked)
 		rte_spinlock_unlock(&locked->replay_lock);
 
+	WS_DP_PROF(WS_DP_PROF_PEER);
 	for (uint16_t i = 0; i < nl; i++) {
 		struct rte_mbuf *m = live[i];
 		struct ws_dp_keypair *kp = kps[i];
@@ -349,6 +353,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		ws_dp_stat_add(&run->rx_bytes, run_bytes);
 		ws_dp_stat_add(&run->rx_packets, run_pkts);
 	}
+	WS_DP_PROF(WS_DP_PROF_AIP);
 	if (na4) /* one lookup per run of equal addresses */
 		ws_dp_fib4_lookup_runs(src4, nh4, na4);
 	if (na6)
@@ -360,6 +365,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		nhv[at4[j]] = nh4[j];
 	for (uint16_t j = 0; j < na6; j++)
 		nhv[at6[j]] = nh6[j];
+	WS_DP_PROF(WS_DP_PROF_ENCAP);
 	for (uint16_t j = 0; j < k; j++) {
 		if (unlikely(nhv[j] != kps[j]->peer_id)) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_INNER_SOURCE, 1);
@@ -369,6 +375,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_RX_DECRYPTED, 1);
 		deliver(lc, live[j], off[j], inner_len[j], ver[j]);
 	}
+	WS_DP_PROF(WS_DP_PROF_TX);
 	if (nd)
 		rte_pktmbuf_free_bulk(drop, nd);
 }

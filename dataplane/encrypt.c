@@ -50,6 +50,7 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	struct ws_dp_keypair *ctr_kp = NULL;
 	uint64_t ctr_next = 0, ctr_end = 0;
 
+	WS_DP_PROF(WS_DP_PROF_KEYPAIR);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct ws_dp_peer *p = ws_dp_peer_get(peers[i]);
@@ -158,8 +159,10 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		pp[nl] = p;
 		live[nl++] = m;
 	}
+	WS_DP_PROF(WS_DP_PROF_CRYPTO);
 	if (nl)
 		ws_cb_process(e, WS_CB_ENCRYPT, ops, nl);
+	WS_DP_PROF(WS_DP_PROF_ENCAP);
 
 	/* per-peer statistics summed over runs of one peer: one atomic add per run */
 	struct ws_dp_peer *run = NULL;
@@ -199,6 +202,7 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	}
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TX_ENCRYPTED, n_data);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TX_KEEPALIVE, n_keepalive);
+	WS_DP_PROF(WS_DP_PROF_TX);
 	if (nd)
 		rte_pktmbuf_free_bulk(drop, nd);
 }
@@ -227,6 +231,7 @@ void ws_dp_stage_encrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_
 	uint16_t at4[WS_DP_BURST_MAX], at6[WS_DP_BURST_MAX];
 	uint16_t nok = 0, nd = 0, n4 = 0, n6 = 0, k = 0;
 
+	WS_DP_PROF(WS_DP_PROF_CLASSIFY);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_PLAIN_RX, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -260,6 +265,7 @@ not_ip:
 		drop[nd++] = m;
 	}
 	_Static_assert((int)WS_DP_BURST_MAX <= (int)WS_DP_LOOKUP_MAX, "lookup buffers too small");
+	WS_DP_PROF(WS_DP_PROF_AIP);
 	if (n4) /* one lookup per run of equal addresses */
 		ws_dp_fib4_lookup_runs(dst4, nh4, n4);
 	if (n6)

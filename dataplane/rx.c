@@ -65,6 +65,7 @@ void ws_dp_stage_wan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 	uint16_t nd = 0, nh = 0, nb = 0, nk = 0;
 	struct ws_dp_pkt_meta meta;
 
+	WS_DP_PROF(WS_DP_PROF_CLASSIFY);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_WAN_RX, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
