@@ -60,6 +60,9 @@ run handshake "$build/bench/handshake/ws-bench-handshake"
 run peers "$build/bench/peers/ws-bench-peers"
 if [ -x "$build/bench/dataplane/ws-bench-dataplane" ]; then
 	run dataplane "$build/bench/dataplane/ws-bench-dataplane"
+	# the same with per-stage cycle marks: where the cycles go (its totals carry the marks'
+	# own cost, so the ratios above come from the unmarked build)
+	run dataplane-profile "$build/bench/dataplane/ws-bench-dataplane-profile"
 fi
 run e2e bench/e2e/run.sh "$build"
 
@@ -67,7 +70,7 @@ python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 report = {"machine": open(os.path.join(out, "machine.txt")).read()}
-for name in ("crypto", "handshake", "peers", "dataplane", "e2e"):
+for name in ("crypto", "handshake", "peers", "dataplane", "dataplane-profile", "e2e"):
     p = os.path.join(out, name + ".json")
     if os.path.exists(p):
         with open(p) as f:
