@@ -63,6 +63,9 @@ run tables "$build/bench/tables/ws-bench-tables"
 run peers-push bench/peers/push.py --build "$build"
 if [ -x "$build/bench/dataplane/ws-bench-dataplane" ]; then
 	run dataplane "$build/bench/dataplane/ws-bench-dataplane"
+	# the same with per-stage cycle marks: where the cycles go (its totals carry the marks'
+	# own cost, so the ratios above come from the unmarked build)
+	run dataplane-profile "$build/bench/dataplane/ws-bench-dataplane-profile"
 fi
 run e2e bench/e2e/run.sh "$build"
 
@@ -70,7 +73,8 @@ python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 report = {"machine": open(os.path.join(out, "machine.txt")).read()}
-for name in ("crypto", "handshake", "peers", "tables", "peers-push", "dataplane", "e2e"):
+for name in ("crypto", "handshake", "peers", "tables", "peers-push", "dataplane",
+             "dataplane-profile", "e2e"):
     p = os.path.join(out, name + ".json")
     if os.path.exists(p):
         with open(p) as f:

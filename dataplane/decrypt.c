@@ -104,6 +104,33 @@ static void roam_check(struct ws_dp_lcore *lc, struct ws_dp_peer *p, const struc
 	ws_dp_post_event(lc, &ev);
 }
 
+/* Once per run of one keypair's authenticated packets: confirmation and keep_key_fresh. */
+static inline void keypair_events(struct ws_dp_lcore *lc, struct ws_dp_peer *p,
+				  struct ws_dp_keypair *kp, uint64_t now)
+{
+	if (unlikely(!kp->initiator)) {
+		/* the responder's keypair is confirmed by its first authenticated packet */
+		if (ws_dp_peer_kp(p, WS_DP_KP_NEXT) == kp &&
+		    !__atomic_exchange_n(&kp->confirm_posted, 1, __ATOMIC_RELAXED)) {
+			struct ws_dp_wevent ev = {.type = WS_DP_WEV_CONFIRM,
+						  .peer_id = kp->peer_id,
+						  .local_index = kp->local_index};
+
+			ws_dp_post_event(lc, &ev);
+		}
+		return;
+	}
+	/* keep_key_fresh on receive: the initiator's keypair nears its end */
+	if (ws_dp_peer_kp(p, WS_DP_KP_CURRENT) == kp &&
+	    now - kp->birth_ns >=
+		    SEC(WS_REJECT_AFTER_TIME - WS_KEEPALIVE_TIMEOUT - WS_REKEY_TIMEOUT) &&
+	    rate_ok(&p->last_rekey_post_ns, now, WS_NSEC_PER_SEC)) {
+		struct ws_dp_wevent ev = {.type = WS_DP_WEV_REKEY, .peer_id = kp->peer_id};
+
+		ws_dp_post_event(lc, &ev);
+	}
+}
+
 /* The inner packet's length and source; 0 if it is not a plausible IPv4/IPv6 packet. */
 static inline uint16_t inner_parse(const uint8_t *pl, uint32_t len, uint8_t *version)
 {
@@ -163,6 +190,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	uint16_t at4[CHUNK], at6[CHUNK], inner_len[CHUNK];
 	uint8_t ver[CHUNK];
 
+	WS_DP_PROF(WS_DP_PROF_KEYPAIR);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		const uint8_t *l3 = rte_pktmbuf_mtod_offset(m, const uint8_t *, m->l2_len);
@@ -229,8 +257,10 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		mlen[nl] = mlen[i];
 		live[nl++] = m;
 	}
+	WS_DP_PROF(WS_DP_PROF_CRYPTO);
 	if (nl)
 		ws_cb_process(e, WS_CB_DECRYPT, ops, nl);
+	WS_DP_PROF(WS_DP_PROF_REPLAY);
 
 	/* authenticated, fresh, from whom: keep what passes in live[0..k) */
 	uint16_t k = 0;
@@ -244,7 +274,9 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	 * its packets (a burst is mostly one flow): one lock round trip per run, not per packet.
 	 */
 	bool fresh[CHUNK];
-	struct ws_dp_keypair *locked = NULL;
+	struct ws_dp_keypair *locked = NULL, *run_kp = NULL;
+	struct ws_dp_peer *p = NULL;
+	bool p_live = false;
 
 	for (uint16_t i = 0; i < nl; i++) {
 		if (unlikely(ops[i].status != 0)) {
@@ -262,10 +294,11 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	if (locked)
 		rte_spinlock_unlock(&locked->replay_lock);
 
+	WS_DP_PROF(WS_DP_PROF_PEER);
 	for (uint16_t i = 0; i < nl; i++) {
 		struct rte_mbuf *m = live[i];
 		struct ws_dp_keypair *kp = kps[i];
-		struct ws_dp_peer *p;
+		bool new_kp;
 
 		if (unlikely(ops[i].status != 0)) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_DECRYPT_AUTH, 1);
@@ -277,8 +310,14 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 			drop[nd++] = m;
 			continue;
 		}
-		p = &ws_dp_tables.peers[kp->peer_id];
-		if (unlikely(!__atomic_load_n(&p->live, __ATOMIC_ACQUIRE))) {
+		/* what depends on the keypair only is looked at once per run of its packets */
+		new_kp = kp != run_kp;
+		if (new_kp) {
+			run_kp = kp;
+			p = &ws_dp_tables.peers[kp->peer_id];
+			p_live = __atomic_load_n(&p->live, __ATOMIC_ACQUIRE);
+		}
+		if (unlikely(!p_live)) {
 			/* removed while the keypair waits for its grace period */
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_UNKNOWN_INDEX, 1);
 			drop[nd++] = m;
@@ -301,23 +340,8 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 			roam_check(lc, p, m, kp->peer_id, now);
 			run_src = m;
 		}
-		if (unlikely(!kp->initiator) && ws_dp_peer_kp(p, WS_DP_KP_NEXT) == kp &&
-		    !__atomic_exchange_n(&kp->confirm_posted, 1, __ATOMIC_RELAXED)) {
-			struct ws_dp_wevent ev = {.type = WS_DP_WEV_CONFIRM,
-						  .peer_id = kp->peer_id,
-						  .local_index = kp->local_index};
-
-			ws_dp_post_event(lc, &ev);
-		}
-		/* keep_key_fresh on receive: the initiator's keypair nears its end */
-		if (kp->initiator && ws_dp_peer_kp(p, WS_DP_KP_CURRENT) == kp &&
-		    now - kp->birth_ns >= SEC(WS_REJECT_AFTER_TIME - WS_KEEPALIVE_TIMEOUT -
-					      WS_REKEY_TIMEOUT) &&
-		    rate_ok(&p->last_rekey_post_ns, now, WS_NSEC_PER_SEC)) {
-			struct ws_dp_wevent ev = {.type = WS_DP_WEV_REKEY, .peer_id = kp->peer_id};
-
-			ws_dp_post_event(lc, &ev);
-		}
+		if (new_kp)
+			keypair_events(lc, p, kp, now);
 		if (ops[i].len == 0) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_RX_KEEPALIVE, 1);
 			drop[nd++] = m; /* consumed */
@@ -349,10 +373,11 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		ws_dp_stat_add(&run->rx_bytes, run_bytes);
 		ws_dp_stat_add(&run->rx_packets, run_pkts);
 	}
+	WS_DP_PROF(WS_DP_PROF_AIP);
 	if (na4) /* one lookup per run of equal addresses */
 		ws_dp_fib4_lookup_runs(src4, nh4, na4);
 	if (na6)
-		rte_fib6_lookup_bulk(ws_dp_tables.fib6, src6, nh6, na6);
+		ws_dp_fib6_lookup(src6, nh6, na6);
 	/* map the verdicts back: nhv[k] = the owner of packet k's source */
 	uint64_t nhv[CHUNK];
 
@@ -360,6 +385,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		nhv[at4[j]] = nh4[j];
 	for (uint16_t j = 0; j < na6; j++)
 		nhv[at6[j]] = nh6[j];
+	WS_DP_PROF(WS_DP_PROF_ENCAP);
 	for (uint16_t j = 0; j < k; j++) {
 		if (unlikely(nhv[j] != kps[j]->peer_id)) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_INNER_SOURCE, 1);
@@ -369,6 +395,7 @@ static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_RX_DECRYPTED, 1);
 		deliver(lc, live[j], off[j], inner_len[j], ver[j]);
 	}
+	WS_DP_PROF(WS_DP_PROF_TX);
 	if (nd)
 		rte_pktmbuf_free_bulk(drop, nd);
 }

@@ -24,6 +24,16 @@ enum { CHUNK = 64 };
 
 #define SEC(x) ((uint64_t)(x) * WS_NSEC_PER_SEC)
 
+_Static_assert(WS_PADDING_MULTIPLE <= WS_AEAD_TAG_LEN, "one clear covers padding and tag");
+
+/* ws_transport_padded_len() for len <= mtu (checked before), inlined for the hot loop */
+static inline uint32_t padded_len(uint32_t len, uint32_t mtu)
+{
+	uint32_t padded = (len + WS_PADDING_MULTIPLE - 1) & ~(uint32_t)(WS_PADDING_MULTIPLE - 1);
+
+	return padded > mtu ? mtu : padded;
+}
+
 static inline void stage(struct ws_dp_lcore *lc, struct rte_mbuf *m, uint32_t peer)
 {
 	ws_dp_priv(m)->peer = peer;
@@ -39,17 +49,19 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 			  const uint32_t *peers, uint16_t n, uint64_t now)
 {
 	struct ws_cb_op ops[CHUNK];
-	struct ws_dp_endpoint ep[CHUNK];
+	struct ws_dp_endpoint eps[CHUNK]; /* one consistent read per run of one peer */
+	const struct ws_dp_endpoint *ep[CHUNK];
 	struct ws_dp_peer *pp[CHUNK];
 	struct rte_mbuf *live[CHUNK], *drop[CHUNK];
-	uint16_t nl = 0, nd = 0;
+	uint16_t nl = 0, nd = 0, ne = 0;
 	const uint32_t mtu = ws_dp.tun_mtu;
-	struct ws_dp_peer *ep_of = NULL; /* ep[nl - 1] was read for this peer */
+	struct ws_dp_peer *ep_of = NULL; /* eps[ne - 1] was read for this peer */
 	/* counters are taken a run at a time: one atomic add per run of one peer's packets
 	 * (a counter left unused by a later drop is a harmless gap for the receiver's window) */
 	struct ws_dp_keypair *ctr_kp = NULL;
 	uint64_t ctr_next = 0, ctr_end = 0;
 
+	WS_DP_PROF(WS_DP_PROF_KEYPAIR);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		struct ws_dp_peer *p = ws_dp_peer_get(peers[i]);
@@ -73,17 +85,17 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 			drop[nd++] = m;
 			continue;
 		}
-		if (nl && ep_of == p)
-			ep[nl] = ep[nl - 1]; /* one consistent read per run of one peer */
-		else
-			ws_dp_peer_endpoint(p, &ep[nl]);
-		ep_of = p;
-		if (unlikely(!ep[nl].addr.family)) {
+		if (ep_of != p) {
+			ws_dp_peer_endpoint(p, &eps[ne++]);
+			ep_of = p;
+		}
+		ep[nl] = &eps[ne - 1];
+		if (unlikely(!ep[nl]->addr.family)) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_NO_ENDPOINT, 1);
 			drop[nd++] = m;
 			continue;
 		}
-		if (unlikely(!ep[nl].have_mac)) {
+		if (unlikely(!ep[nl]->have_mac)) {
 			uint64_t old = __atomic_load_n(&p->last_solicit_post_ns, __ATOMIC_RELAXED);
 
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_NO_NEIGH, 1);
@@ -99,7 +111,7 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 			}
 			continue;
 		}
-		padded = (uint32_t)ws_transport_padded_len(len, mtu);
+		padded = padded_len(len, mtu);
 		if (unlikely(rte_pktmbuf_tailroom(m) < padded - len + WS_AEAD_TAG_LEN ||
 			     rte_pktmbuf_headroom(m) < WS_DATA_HEADER_LEN + WS_DP_ENCAP6_LEN ||
 			     m->nb_segs != 1)) {
@@ -135,10 +147,17 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 				ws_dp_post_event(lc, &ev);
 			}
 		}
-		m->ol_flags = 0;
-		tail = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(padded - len + WS_AEAD_TAG_LEN));
-		memset(tail, 0, padded - len);
-		hdr = (uint8_t *)rte_pktmbuf_prepend(m, WS_DATA_HEADER_LEN);
+		/*
+		 * Room was checked above: grow the mbuf in place. The padding is under 16 bytes
+		 * and the tag follows it, so one fixed 16-byte clear covers it (the tag overwrites
+		 * the rest).
+		 */
+		tail = rte_pktmbuf_mtod_offset(m, uint8_t *, len);
+		memset(tail, 0, WS_PADDING_MULTIPLE);
+		hdr = tail - len - WS_DATA_HEADER_LEN;
+		m->data_off = (uint16_t)(m->data_off - WS_DATA_HEADER_LEN);
+		m->data_len = (uint16_t)(WS_DATA_HEADER_LEN + padded + WS_AEAD_TAG_LEN);
+		m->pkt_len = m->data_len;
 		{
 			uint32_t t = ws_to_le32(WS_MSG_DATA), r = ws_to_le32(kp->remote_index);
 			uint64_t c = ws_to_le64(counter);
@@ -158,18 +177,28 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 		pp[nl] = p;
 		live[nl++] = m;
 	}
+	WS_DP_PROF(WS_DP_PROF_CRYPTO);
 	if (nl)
 		ws_cb_process(e, WS_CB_ENCRYPT, ops, nl);
+	WS_DP_PROF(WS_DP_PROF_ENCAP);
 
 	/* per-peer statistics summed over runs of one peer: one atomic add per run */
 	struct ws_dp_peer *run = NULL;
 	uint64_t run_bytes = 0, run_pkts = 0, n_data = 0, n_keepalive = 0;
+	/* the outer headers, built once per run of one endpoint */
+	struct ws_dp_encap_tmpl tmpl;
+	const struct ws_dp_endpoint *tmpl_of = NULL;
+	int tmpl_ok = 0;
 
 	for (uint16_t i = 0; i < nl; i++) {
 		struct rte_mbuf *m = live[i];
 		uint32_t wlen = rte_pktmbuf_data_len(m);
 
-		if (unlikely(ws_dp_encap(m, &ep[i]))) {
+		if (ep[i] != tmpl_of) {
+			tmpl_ok = ws_dp_encap_tmpl_init(&tmpl, ep[i]) == 0;
+			tmpl_of = ep[i];
+		}
+		if (unlikely(!tmpl_ok || ws_dp_encap_apply(m, &tmpl))) {
 			ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_NO_ROOM, 1);
 			drop[nd++] = m;
 			continue;
@@ -199,6 +228,7 @@ static void encrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct
 	}
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TX_ENCRYPTED, n_data);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TX_KEEPALIVE, n_keepalive);
+	WS_DP_PROF(WS_DP_PROF_TX);
 	if (nd)
 		rte_pktmbuf_free_bulk(drop, nd);
 }
@@ -227,6 +257,7 @@ void ws_dp_stage_encrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_
 	uint16_t at4[WS_DP_BURST_MAX], at6[WS_DP_BURST_MAX];
 	uint16_t nok = 0, nd = 0, n4 = 0, n6 = 0, k = 0;
 
+	WS_DP_PROF(WS_DP_PROF_CLASSIFY);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_PLAIN_RX, n);
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -260,10 +291,11 @@ not_ip:
 		drop[nd++] = m;
 	}
 	_Static_assert((int)WS_DP_BURST_MAX <= (int)WS_DP_LOOKUP_MAX, "lookup buffers too small");
+	WS_DP_PROF(WS_DP_PROF_AIP);
 	if (n4) /* one lookup per run of equal addresses */
 		ws_dp_fib4_lookup_runs(dst4, nh4, n4);
 	if (n6)
-		rte_fib6_lookup_bulk(ws_dp_tables.fib6, dst6, nh6, n6);
+		ws_dp_fib6_lookup(dst6, nh6, n6);
 	for (uint16_t j = 0; j < n4; j++)
 		peers[at4[j]] = nh4[j] < ws_dp_tables.max_peers ? (uint32_t)nh4[j] : WS_DP_NH_NONE;
 	for (uint16_t j = 0; j < n6; j++)

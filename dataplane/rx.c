@@ -52,6 +52,8 @@ static void snoop_neigh(struct ws_dp_lcore *lc, struct rte_mbuf *m, const struct
 	ws_dp_post_event(lc, &ev);
 }
 
+enum { PREFETCH = 4 };
+
 static const enum ws_dp_counter rx_event[] = {
 	[WS_MSG_INITIATION] = WS_DP_CNT_RX_WG_INITIATION,
 	[WS_MSG_RESPONSE] = WS_DP_CNT_RX_WG_RESPONSE,
@@ -65,12 +67,16 @@ void ws_dp_stage_wan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 	uint16_t nd = 0, nh = 0, nb = 0, nk = 0;
 	struct ws_dp_pkt_meta meta;
 
+	WS_DP_PROF(WS_DP_PROF_CLASSIFY);
 	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_WAN_RX, n);
+	/* the headers of the first frames too, not only those PREFETCH ahead of the loop */
+	for (uint16_t i = 0; i < n && i < PREFETCH; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		if (i + 3 < n)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
+		if (i + PREFETCH < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH], void *));
 		switch (ws_dp_classify_mbuf(&ws_dp.cls, m, &meta)) {
 		case WS_DP_V_WG:
 			if (likely(meta.msg_type == WS_MSG_DATA)) {

@@ -7,10 +7,61 @@
 #ifndef WS_DP_STAGES_H
 #define WS_DP_STAGES_H
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include "dataplane.h"
+
+/*
+ * Per-stage cycle profile, compiled in only with -DWS_DP_STAGE_PROFILE (the benchmark's
+ * ws-bench-dataplane-profile builds the stage sources again with it; the dataplane itself never
+ * does, so these are no-ops there). WS_DP_PROF(s) charges the cycles since the previous mark to
+ * the stage that was running and makes s the running one, so the stages add up to the whole.
+ * One global accumulator: single-lcore use only.
+ */
+enum ws_dp_prof_stage {
+	WS_DP_PROF_OUTSIDE,  /* not in a stage (the benchmark's own work) */
+	WS_DP_PROF_CLASSIFY, /* rx classify (decrypt), Ethernet/IP parse (encrypt) */
+	WS_DP_PROF_KEYPAIR,  /* receiver index -> keypair, or peer -> keypair, counter, padding */
+	WS_DP_PROF_CRYPTO,   /* ws_cb_process */
+	WS_DP_PROF_REPLAY,   /* replay windows */
+	WS_DP_PROF_PEER,     /* peer liveness, statistics, roaming, inner header parse */
+	WS_DP_PROF_AIP,      /* allowed-ips lookup and verdicts */
+	WS_DP_PROF_ENCAP,    /* new Ethernet header (decrypt), outer headers + checksums (encrypt) */
+	WS_DP_PROF_TX,       /* tx buffering, rte_eth_tx_burst, freeing drops */
+	WS_DP_PROF_MAX
+};
+
+#ifdef WS_DP_STAGE_PROFILE
+struct ws_dp_prof {
+	uint64_t t;
+	unsigned int cur, saved;
+	uint64_t cyc[WS_DP_PROF_MAX];
+};
+extern struct ws_dp_prof ws_dp_prof;
+
+static inline void ws_dp_prof_enter(unsigned int s)
+{
+	uint64_t now = rte_rdtsc();
+
+	ws_dp_prof.cyc[ws_dp_prof.cur] += now - ws_dp_prof.t;
+	ws_dp_prof.t = now;
+	ws_dp_prof.cur = s;
+}
+#define WS_DP_PROF(s) ws_dp_prof_enter(s)
+/* one level of nesting, for the tx flush that happens inside another stage */
+#define WS_DP_PROF_PUSH(s)                          \
+	do {                                        \
+		ws_dp_prof.saved = ws_dp_prof.cur;  \
+		ws_dp_prof_enter(s);                \
+	} while (0)
+#define WS_DP_PROF_POP() ws_dp_prof_enter(ws_dp_prof.saved)
+#else
+#define WS_DP_PROF(s) ((void)0)
+#define WS_DP_PROF_PUSH(s) ((void)0)
+#define WS_DP_PROF_POP() ((void)0)
+#endif
 
 /* rx.c: WAN burst -> classify -> kernel / handshake / data (lc->data_stage) / drop */
 void ws_dp_stage_wan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
@@ -35,6 +86,7 @@ static inline void ws_dp_tx_flush(struct ws_dp_lcore *lc, struct ws_dp_txq *q)
 
 	if (q->n == 0)
 		return;
+	WS_DP_PROF_PUSH(WS_DP_PROF_TX);
 	sent = rte_eth_tx_burst(ws_dp.ports[q->port].port_id, q->queue, q->pkts, q->n);
 	if (unlikely(sent < q->n)) {
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TX_FULL, q->n - sent);
@@ -43,6 +95,7 @@ static inline void ws_dp_tx_flush(struct ws_dp_lcore *lc, struct ws_dp_txq *q)
 	if ((int)q->port == ws_dp.wan)
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_WAN_TX, sent);
 	q->n = 0;
+	WS_DP_PROF_POP();
 }
 
 static inline void ws_dp_tx(struct ws_dp_lcore *lc, int port, struct rte_mbuf *m)

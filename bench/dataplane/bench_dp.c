@@ -10,10 +10,16 @@
  * fresh encryption per packet, since the replay window accepts each counter once) is not.
  * Payload = the inner IP packet's size. Gbps counts inner bytes.
  *   ws-bench-dataplane [--smoke] [--backend NAME] [--bursts N] [--only decrypt|encrypt]
- *                      [--size BYTES] [--csum-offload]
+ *                      [--size BYTES] [--csum-offload] [--rounds N]
  * --csum-offload: the encrypt stage leaves the outer checksums to the NIC (as on a port with
  * IPv4/UDP checksum offload); net_null ignores the request, so this is the CPU cost only.
+ * --rounds N: the bursts of a cell are split into N rounds (10), alternating stage and raw; the
+ * best round of each counts (more, shorter rounds on a busy machine).
  * Not a test: --smoke is the CI form (a few bursts per cell; fails if a packet was lost).
+ *
+ * ws-bench-dataplane-profile is this program with the stage sources compiled again with
+ * -DWS_DP_STAGE_PROFILE: it adds where the stage cycles go (cycles per packet per stage, from
+ * rdtsc marks at the stage boundaries, which cost a few cycles per packet themselves).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -35,7 +41,9 @@
 #include "tables.h"
 #include "transport.h"
 
-enum { BURST = 32, ROUNDS = 10 };
+enum { BURST = 32 };
+
+static unsigned int rounds = 10;
 
 static const char *yaml =
 	"interface: {name: wsb0, listenPort: 51820}\n"
@@ -150,7 +158,47 @@ static void inner4(uint8_t *b, unsigned int len, uint8_t src_last, uint8_t dst_l
 struct result {
 	double cyc;     /* per packet */
 	uint64_t pkts;
+	double stage[WS_DP_PROF_MAX]; /* per packet, profile build only */
 };
+
+#ifdef WS_DP_STAGE_PROFILE
+struct ws_dp_prof ws_dp_prof;
+
+static const char *const prof_names[WS_DP_PROF_MAX] = {
+	[WS_DP_PROF_OUTSIDE] = "other",   [WS_DP_PROF_CLASSIFY] = "classify",
+	[WS_DP_PROF_KEYPAIR] = "keypair", [WS_DP_PROF_CRYPTO] = "crypto",
+	[WS_DP_PROF_REPLAY] = "replay",   [WS_DP_PROF_PEER] = "peer",
+	[WS_DP_PROF_AIP] = "allowedips",  [WS_DP_PROF_ENCAP] = "encap",
+	[WS_DP_PROF_TX] = "tx",
+};
+#endif
+
+static void prof_start(void)
+{
+#ifdef WS_DP_STAGE_PROFILE
+	memset(&ws_dp_prof, 0, sizeof(ws_dp_prof));
+	ws_dp_prof.t = rte_rdtsc();
+#endif
+}
+
+/* the timed region starts: what came before (building the frames) is not charged */
+static inline void prof_mark(void)
+{
+#ifdef WS_DP_STAGE_PROFILE
+	ws_dp_prof.t = rte_rdtsc();
+	ws_dp_prof.cur = WS_DP_PROF_OUTSIDE;
+#endif
+}
+
+static void prof_end(struct result *r)
+{
+#ifdef WS_DP_STAGE_PROFILE
+	for (int s = 0; s < WS_DP_PROF_MAX; s++)
+		r->stage[s] = (double)ws_dp_prof.cyc[s] / (double)r->pkts;
+#else
+	(void)r;
+#endif
+}
 
 static int bench_encrypt(unsigned int size, unsigned int bursts, struct result *r)
 {
@@ -163,6 +211,7 @@ static int bench_encrypt(unsigned int size, unsigned int bursts, struct result *
 	memset(eth, 0, sizeof(*eth));
 	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	inner4(frame + RTE_ETHER_HDR_LEN, size, 1, 2); /* to 10.0.0.2: the peer */
+	prof_start();
 	for (unsigned int b = 0; b < bursts; b++) {
 		uint64_t t0;
 
@@ -172,12 +221,15 @@ static int bench_encrypt(unsigned int size, unsigned int bursts, struct result *
 			memcpy(rte_pktmbuf_append(pkts[i], RTE_ETHER_HDR_LEN + size), frame,
 			       RTE_ETHER_HDR_LEN + size);
 		t0 = rte_rdtsc_precise();
+		prof_mark();
 		ws_dp_stage_encrypt(lc, pkts, BURST);
 		ws_dp_tx_flush_all(lc);
+		WS_DP_PROF(WS_DP_PROF_OUTSIDE);
 		cycles += rte_rdtsc_precise() - t0;
 	}
 	r->pkts = (uint64_t)bursts * BURST;
 	r->cyc = (double)cycles / (double)r->pkts;
+	prof_end(r);
 	return lc->cnt->v[WS_DP_CNT_TX_ENCRYPTED] - before == r->pkts ? 0 : -1;
 }
 
@@ -192,6 +244,7 @@ static int bench_decrypt(unsigned int size, unsigned int bursts, struct result *
 	uint64_t cycles = 0, before = lc->cnt->v[WS_DP_CNT_RX_DECRYPTED];
 
 	inner4(plain, size, 2, 9); /* from 10.0.0.2: allowed for the peer */
+	prof_start();
 	for (unsigned int b = 0; b < bursts; b++) {
 		uint64_t t0;
 
@@ -222,12 +275,15 @@ static int bench_decrypt(unsigned int size, unsigned int bursts, struct result *
 			udp->dgram_cksum = 0;
 		}
 		t0 = rte_rdtsc_precise();
+		prof_mark();
 		ws_dp_stage_wan_rx(lc, pkts, BURST);
 		ws_dp_tx_flush_all(lc);
+		WS_DP_PROF(WS_DP_PROF_OUTSIDE);
 		cycles += rte_rdtsc_precise() - t0;
 	}
 	r->pkts = (uint64_t)bursts * BURST;
 	r->cyc = (double)cycles / (double)r->pkts;
+	prof_end(r);
 	return lc->cnt->v[WS_DP_CNT_RX_DECRYPTED] - before == r->pkts ? 0 : -1;
 }
 
@@ -267,6 +323,7 @@ int main(int argc, char **argv)
 		{"only", required_argument, NULL, 'o'},
 		{"size", required_argument, NULL, 'z'},
 		{"csum-offload", no_argument, NULL, 'c'},
+		{"rounds", required_argument, NULL, 'r'},
 		{"json", required_argument, NULL, 'j'},
 		{NULL, 0, NULL, 0},
 	};
@@ -301,6 +358,10 @@ int main(int argc, char **argv)
 		case 'c':
 			csum_offload = true;
 			break;
+		case 'r':
+			rounds = (unsigned int)strtoul(optarg, NULL, 10);
+			rounds = rounds ? rounds : 1;
+			break;
 		case 'j':
 			json_path = optarg;
 			break;
@@ -311,7 +372,7 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: %s [--smoke] [--backend NAME] [--bursts N] "
 					"[--only decrypt|encrypt] [--size N] [--csum-offload] "
-					"[--json FILE]\n",
+					"[--rounds N] [--json FILE]\n",
 				argv[0]);
 			return 2;
 		}
@@ -327,7 +388,7 @@ int main(int argc, char **argv)
 	hz = (double)rte_get_tsc_hz();
 	printf("ws-bench-dataplane: one core, burst %d, backend %s, %u bursts per cell (best of "
 	       "%d rounds), TSC %.2f GHz%s\n",
-	       BURST, ws_cb_engine_name(ws_dp.engines[rte_lcore_id()]), bursts, ROUNDS, hz / 1e9,
+	       BURST, ws_cb_engine_name(ws_dp.engines[rte_lcore_id()]), bursts, rounds, hz / 1e9,
 	       csum_offload ? ", outer checksums left to the NIC" : ", software checksums");
 	printf("%-8s %6s | %10s %8s %8s | %10s %8s %8s | %6s\n", "dir", "bytes", "stage cyc",
 	       "Mpps", "Gbps", "raw cyc", "Mpps", "Gbps", "ratio");
@@ -341,6 +402,13 @@ int main(int argc, char **argv)
 			ws_cb_engine_name(ws_dp.engines[rte_lcore_id()]), hz,
 			csum_offload ? "true" : "false");
 	bool first = true;
+	struct prof_row {
+		int dir;
+		unsigned int bytes;
+		struct result r;
+	} prof[6];
+	unsigned int n_prof = 0;
+
 	for (int d = 0; d < 2; d++) {
 		if (only >= 0 && d != only)
 			continue;
@@ -350,13 +418,17 @@ int main(int argc, char **argv)
 
 			/* rounds alternate stage and raw; the best round of each counts (the machine
 			 * may be shared: the minimum is the least disturbed) */
-			for (unsigned int round = 0; round < ROUNDS; round++) {
-				e1 |= d ? bench_encrypt(sizes[s], bursts / ROUNDS + 1, &a)
-					: bench_decrypt(sizes[s], bursts / ROUNDS + 1, &a);
+			for (unsigned int round = 0; round < rounds; round++) {
+				e1 |= d ? bench_encrypt(sizes[s], bursts / rounds + 1, &a)
+					: bench_decrypt(sizes[s], bursts / rounds + 1, &a);
 				e2 |= bench_raw(ws_dp.engines[rte_lcore_id()],
 						d ? WS_CB_ENCRYPT : WS_CB_DECRYPT, sizes[s],
-						bursts / ROUNDS + 1, &b);
+						bursts / rounds + 1, &b);
 				st.cyc = RTE_MIN(st.cyc, a.cyc);
+				st.pkts = a.pkts;
+				for (int p = 0; p < WS_DP_PROF_MAX; p++)
+					st.stage[p] = round ? RTE_MIN(st.stage[p], a.stage[p])
+							    : a.stage[p];
 				raw.cyc = RTE_MIN(raw.cyc, b.cyc);
 			}
 			double mpps = hz / st.cyc / 1e6, rmpps = hz / raw.cyc / 1e6;
@@ -367,17 +439,42 @@ int main(int argc, char **argv)
 			       100.0 * raw.cyc / st.cyc, e1 || e2 ? "  PACKETS LOST" : "");
 			if (e1 || e2)
 				rc = 1;
+			if (n_prof < RTE_DIM(prof))
+				prof[n_prof++] = (struct prof_row){d, sizes[s], st};
 			if (json) {
 				fprintf(json,
 					"%s{\"dir\":\"%s\",\"bytes\":%u,\"stage_cycles\":%.1f,"
 					"\"stage_mpps\":%.3f,\"raw_cycles\":%.1f,\"raw_mpps\":%.3f,"
-					"\"ratio\":%.3f}",
+					"\"ratio\":%.3f",
 					first ? "" : ",", d ? "encrypt" : "decrypt", sizes[s], st.cyc,
 					mpps, raw.cyc, rmpps, raw.cyc / st.cyc);
+#ifdef WS_DP_STAGE_PROFILE
+				fprintf(json, ",\"profile_cycles\":{");
+				for (int p = 0; p < WS_DP_PROF_MAX; p++)
+					fprintf(json, "%s\"%s\":%.1f", p ? "," : "", prof_names[p],
+						st.stage[p]);
+				fprintf(json, "}");
+#endif
+				fprintf(json, "}");
 				first = false;
 			}
 		}
 	}
+#ifdef WS_DP_STAGE_PROFILE
+	printf("\nwhere the stage cycles go (cycles per packet, each stage's best round; rdtsc "
+	       "marks at the stage boundaries)\n%-8s %6s |", "dir", "bytes");
+	for (int p = 1; p < WS_DP_PROF_MAX; p++)
+		printf(" %8s", prof_names[p]);
+	printf(" %8s | %8s\n", prof_names[0], "total");
+	for (unsigned int i = 0; i < n_prof; i++) {
+		printf("%-8s %6u |", prof[i].dir ? "encrypt" : "decrypt", prof[i].bytes);
+		for (int p = 1; p < WS_DP_PROF_MAX; p++)
+			printf(" %8.1f", prof[i].r.stage[p]);
+		printf(" %8.1f | %8.1f\n", prof[i].r.stage[0], prof[i].r.cyc);
+	}
+#else
+	(void)n_prof;
+#endif
 	if (json) {
 		fprintf(json, "]}\n");
 		fclose(json);
