@@ -20,17 +20,22 @@ gw_config() {
 	local file=$1
 	shift
 	e2e_config "$file.host" "$@" || return 1
-	python3 - "$file.host" "$file" <<'EOF' || return 1
+	python3 - "$file.host" "$file" "${E2E_DP_MODE:-rtc}" <<'EOF' || return 1
 import sys
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, pipeline = sys.argv[1], sys.argv[2], sys.argv[3] == "pipeline"
 out, done = [], False
 for line in open(src):
     if line.strip() == "mode: host":
         line = line.replace("mode: host", "mode: gateway")
     out.append(line)
     if not done and "rxDesc: 512}" in line:
-        out.append('    - {name: lan0, role: lan, device: "net_af_packet1,iface=lan0v",\n'
-                   '       address: ["10.1.0.1/24", "fd01::1/64"], rxDesc: 512}\n')
+        if pipeline:  # a tx queue for the io and the crypto lcore, as the WAN port has
+            out.append('    - {name: lan0, role: lan, device: "net_af_packet1,iface=lan0v,qpairs=2",\n'
+                       '       address: ["10.1.0.1/24", "fd01::1/64"], rxQueues: 2, txQueues: 2,\n'
+                       '       rxDesc: 512}\n')
+        else:
+            out.append('    - {name: lan0, role: lan, device: "net_af_packet1,iface=lan0v",\n'
+                       '       address: ["10.1.0.1/24", "fd01::1/64"], rxDesc: 512}\n')
         done = True
 if not done:
     sys.exit("no WAN port line found")
@@ -59,7 +64,9 @@ gw_lan_topology() {
 
 # gw_dp_start CONFIG: the dataplane, up when it says so and its LAN TAP exists.
 gw_dp_start() {
-	local cfg=$1 lcores="0@0,1@$(($(nproc) > 1 ? 1 : 0))"
+	local cfg=$1 cpu=$(($(nproc) > 1 ? 1 : 0)) lcores
+	lcores="0@0,1@$cpu"
+	[ "${E2E_DP_MODE:-rtc}" = pipeline ] && lcores="0@0,(1,2)@$cpu"
 	: >"$E2E_TMP/dp.log"
 	ip netns exec "$NS_APP" "$DP_BIN" --lcores "$lcores" -- --config "$cfg" \
 		--stats-on-exit "$E2E_TMP/dp-stats.json" >>"$E2E_TMP/dp.log" 2>&1 &
@@ -91,6 +98,10 @@ neigh_is() { [ "$(lan_neigh_mac "$1")" = "$2" ]; }
 gw_ping() {
 	ip netns exec "$1" ping -c 3 -i 0.3 -w 10 -q "$2" >"$E2E_TMP/ping.out" 2>&1 &&
 		grep -q " 3 received" "$E2E_TMP/ping.out"
+}
+# dp_at_least N NAME: the dataplane counter NAME reaches N (bounded wait).
+dp_at_least() {
+	e2e_wait 10 "dataplane counter $2 >= $1" at_least "$1" dp_stat "$2"
 }
 # dp_zero NAME: a dataplane counter is 0.
 dp_zero() { [ "$(dp_stat "$1")" = 0 ]; }
@@ -139,7 +150,7 @@ scn_gateway() {
 	check "ping $P_TUN4 from the LAN host" gw_ping "$LAN_NS" "$P_TUN4" || return 1
 	check "ping $P_TUN6 from the LAN host" gw_ping "$LAN_NS" "$P_TUN6" || return 1
 	check "decrypted packets left the LAN port to a resolved neighbour" \
-		at_least 6 dp_stat lan_tx_decrypted || return 1
+		dp_at_least 6 lan_tx_decrypted || return 1
 	note "IPv4 and IPv6 echoes LAN host -> peer -> LAN host answered"
 
 	# new addresses of the LAN host, which it has not used towards the gateway yet
@@ -147,29 +158,46 @@ scn_gateway() {
 	step "the peer pings LAN addresses the gateway has not seen (held, then resolved)" \
 		gw_ping "$P_NS" 10.1.0.3 || return 1
 	check "ping fd01::3 from the peer" gw_ping "$P_NS" fd01::3 || return 1
-	check "packets were held while resolving" at_least 2 dp_stat lan_held || return 1
-	check "held packets were sent after the answer" at_least 2 dp_stat lan_held_sent || return 1
+	check "packets were held while resolving" dp_at_least 2 lan_held || return 1
+	check "held packets were sent after the answer" dp_at_least 2 lan_held_sent || return 1
 	check "the gateway asked (ARP request / neighbour solicitation)" \
-		at_least 2 dp_stat lan_neigh_solicit || return 1
+		dp_at_least 2 lan_neigh_solicit || return 1
 	check "nothing held was given up" dp_zero drop_lan_neigh_unresolved ||
 		return 1
 
+	# before the DF tests: once the host learned the tunnel MTU it fragments itself
+	step "IPv4 without DF, too big for the tunnel: the gateway fragments it" \
+		bash -c "ip netns exec '$LAN_NS' ping -4 -M dont -s 1450 -c 2 -i 0.3 -w 10 -q '$P_TUN4' | grep -q ' 2 received'" ||
+		return 1
+	check "lan_fragmented >= 2" dp_at_least 2 lan_fragmented || return 1
+	check "lan_fragments >= 4" dp_at_least 4 lan_fragments || return 1
+	check "no fragmentation failure" dp_zero drop_frag_failed || return 1
+
 	step "IPv4 DF packet too big for the tunnel: ICMP fragmentation needed, mtu $GW_TUN_MTU" \
 		too_big_seen -4 "$P_TUN4" 1472 "mtu = $GW_TUN_MTU" || return 1
-	check "the dataplane counted it" at_least 1 dp_stat lan_icmp_too_big || return 1
+	check "the dataplane counted it" dp_at_least 1 lan_icmp_too_big || return 1
 	step "IPv6 packet too big for the tunnel: ICMPv6 packet too big, mtu $GW_TUN_MTU" \
 		too_big_seen -6 "$P_TUN6" 1452 "mtu=$GW_TUN_MTU" || return 1
-	check "the dataplane counted it" at_least 1 dp_stat lan_icmp6_too_big || return 1
-	check "drop_too_big counts both" at_least 2 dp_stat drop_too_big || return 1
+	check "the dataplane counted it" dp_at_least 1 lan_icmp6_too_big || return 1
+	check "drop_too_big counts both" dp_at_least 2 drop_too_big || return 1
 	check "a DF ping that fits the tunnel MTU gets through" \
 		bash -c "ip netns exec '$LAN_NS' ping -4 -M do -s $((GW_TUN_MTU - 28)) -c 1 -w 10 -q '$P_TUN4' >/dev/null" ||
 		return 1
 
-	step "IPv4 without DF, too big for the tunnel: the gateway fragments it" \
-		bash -c "ip netns exec '$LAN_NS' ping -4 -M dont -s 1450 -c 2 -i 0.3 -w 10 -q '$P_TUN4' | grep -q ' 2 received'" ||
+	check "the gateway learned LAN neighbours" dp_at_least 2 lan_neigh_learned || return 1
+
+	local learned newmac=02:00:5e:10:00:42
+	learned=$(dp_stat lan_neigh_learned) || return 1
+	step "the LAN host changes its MAC: the gateway re-learns it from the host's next ARP" \
+		ip -n "$LAN_NS" link set lanh address "$newmac" || return 1
+	ip -n "$LAN_NS" neigh flush dev lanh || return 1
+	check "ping $GW_LAN4 from the LAN host (new MAC)" gw_ping "$LAN_NS" "$GW_LAN4" || return 1
+	check "the neighbour entry changed" dp_at_least $((learned + 1)) lan_neigh_learned ||
 		return 1
-	check "lan_fragmented >= 2" at_least 2 dp_stat lan_fragmented || return 1
-	check "lan_fragments >= 4" at_least 4 dp_stat lan_fragments || return 1
-	check "no fragmentation failure" dp_zero drop_frag_failed || return 1
-	check "the gateway learned LAN neighbours" at_least 2 dp_stat lan_neigh_learned || return 1
+	check "ping $P_TUN4 from the LAN host: replies reach the new MAC" \
+		gw_ping "$LAN_NS" "$P_TUN4" || return 1
+}
+
+scn_gateway_pipeline() {
+	E2E_DP_MODE=pipeline scn_gateway
 }
