@@ -5,6 +5,7 @@
  * kernel, the source MAC of handshakes and authenticated data), asked for with an ARP request
  * or neighbour solicitation of our own when missing. The next hop is the endpoint itself when
  * it is on the WAN subnet, the configured gateway otherwise. Service lcore only.
+ * Gateway mode's LAN neighbour table is further down (see lan.h).
  */
 #include <errno.h>
 #include <stdlib.h>
