@@ -18,13 +18,11 @@
 #include "icmp.h"
 #include "lan.h"
 
-static struct ws_dp_tbucket icmp_bucket[RTE_MAX_LCORE] __rte_cache_aligned;
-static uint16_t icmp_id[RTE_MAX_LCORE];
-
-static inline uint64_t real_ns(void)
-{
-	return (uint64_t)((double)rte_get_tsc_cycles() * 1e9 / (double)rte_get_tsc_hz());
-}
+/* Per lcore: the "too big" token bucket and the IPv4 id of the answers. */
+static struct {
+	struct ws_dp_tbucket bucket;
+	uint16_t id;
+} __rte_cache_aligned icmp_state[RTE_MAX_LCORE];
 
 void ws_dp_stage_from_lan_kernel(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -89,7 +87,7 @@ static void too_big(struct ws_dp_lcore *lc, struct rte_mbuf *m, bool v6)
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_NO_ICMP, 1);
 		return;
 	}
-	if (!ws_dp_tbucket_take(&icmp_bucket[self], real_ns(), WS_DP_ICMP_RATE,
+	if (!ws_dp_tbucket_take(&icmp_state[self].bucket, ws_dp_lan_now(), WS_DP_ICMP_RATE,
 				WS_DP_ICMP_BURST)) {
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_RATELIMITED, 1);
 		return;
@@ -107,7 +105,7 @@ static void too_big(struct ws_dp_lcore *lc, struct rte_mbuf *m, bool v6)
 					       ws_dp_lan.ip6.bytes, ws_dp.tun_mtu)
 			 : ws_dp_icmp4_too_big((uint8_t *)(oeth + 1), n, ip, len,
 					       ws_dp_lan.ip4.bytes, (uint16_t)ws_dp.tun_mtu,
-					       icmp_id[self]++)) != n) {
+					       icmp_state[self].id++)) != n) {
 		rte_pktmbuf_free(r);
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_NO_ICMP, 1);
 		return;

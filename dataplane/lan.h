@@ -67,6 +67,16 @@ static inline int ws_dp_lan_neigh_lookup(const struct ws_dp_neigh_key *k,
 /* Service lcore: ARP/ND seen on the LAN (to_us: asking for our LAN address). */
 void ws_dp_lan_neigh_learn(uint8_t family, const uint8_t *addr,
 			   const struct rte_ether_addr *mac, bool to_us);
+/*
+ * Service lcore: the periodic work (the LAN timer calls it every 250 ms with ws_dp_lan_now();
+ * tests with a clock of their own): solicits again or gives up on neighbours being resolved,
+ * probes entries unconfirmed for WS_DP_LAN_REACHABLE_S, deletes those that stay silent.
+ */
+void ws_dp_lan_tick(uint64_t now_ns);
+/* The neighbour clock: real nanoseconds (not sped up by --test-time-scale). */
+uint64_t ws_dp_lan_now(void);
+/* Tests: another clock for the neighbour table (NULL: the real one again). */
+void ws_dp_lan_set_clock(uint64_t (*clock)(void));
 /* Service lcore: a frame (Ethernet header built, destination MAC unknown) waiting for its
  * next hop; takes ownership. */
 void ws_dp_lan_hold(struct rte_mbuf *m);

@@ -233,9 +233,21 @@ static struct lan_meta *lan_meta; /* WS_DP_LAN_NEIGH_MAX + 1 slots (positions st
 static struct rte_timer lan_timer;
 
 /* Real time (the neighbour protocol is not sped up by --test-time-scale). */
-static uint64_t lan_now(void)
+static uint64_t lan_real_now(void)
 {
 	return (uint64_t)((double)rte_get_tsc_cycles() * 1e9 / (double)rte_get_tsc_hz());
+}
+
+static uint64_t (*lan_clock)(void) = lan_real_now;
+
+static uint64_t lan_now(void)
+{
+	return lan_clock();
+}
+
+void ws_dp_lan_set_clock(uint64_t (*clock)(void))
+{
+	lan_clock = clock ? clock : lan_real_now;
 }
 
 static struct ws_dp_lcore_counters *lan_cnt(void)
@@ -453,10 +465,14 @@ void ws_dp_lan_hold(struct rte_mbuf *m)
 	ws_dp_cnt_add(lan_cnt(), WS_DP_CNT_LAN_HELD, 1);
 }
 
-/* Every 250 ms on the service lcore: retries, give-ups, re-probes, expiries. */
-static void lan_tick(struct rte_timer *t, void *arg)
+uint64_t ws_dp_lan_now(void)
 {
-	const uint64_t now = lan_now(), sec = 1000000000ull;
+	return lan_now();
+}
+
+void ws_dp_lan_tick(uint64_t now)
+{
+	const uint64_t sec = 1000000000ull;
 	struct ws_dp_neigh_key dead[64];
 	unsigned int n_dead = 0;
 	const void *key;
@@ -464,8 +480,8 @@ static void lan_tick(struct rte_timer *t, void *arg)
 	uint32_t next = 0;
 	int32_t pos;
 
-	(void)t;
-	(void)arg;
+	if (!ws_dp_lan.neigh)
+		return;
 	for (unsigned int i = 0; i < WS_DP_LAN_PENDING_MAX; i++) {
 		struct lan_pending *p = &lan_pend[i];
 
@@ -506,6 +522,14 @@ static void lan_tick(struct rte_timer *t, void *arg)
 	for (unsigned int i = 0; i < n_dead; i++)
 		if (rte_hash_del_key(ws_dp_lan.neigh, &dead[i]) >= 0)
 			ws_dp_cnt_add(lan_cnt(), WS_DP_CNT_LAN_NEIGH_EXPIRED, 1);
+}
+
+/* Every 250 ms on the service lcore. */
+static void lan_tick(struct rte_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	ws_dp_lan_tick(lan_now());
 }
 
 int ws_dp_lan_setup(struct ws_dp *dp, char *err, size_t errlen)
