@@ -284,7 +284,8 @@ void ws_dp_stage_lan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 				why = WS_DP_CNT_DROP_IP6_TRUNCATED;
 				goto drop;
 			}
-			if (ip[6] == IPPROTO_ICMPV6 && len >= 41 && (ip[40] == 135 || ip[40] == 136))
+			if (ip[6] == IPPROTO_ICMPV6 && len >= 41 &&
+			    (ip[40] == 135 || ip[40] == 136))
 				snoop(lc, m, type);
 			if (for_us6(ip + 24))
 				goto kernel;

@@ -204,7 +204,8 @@ static void test_ns(void)
 	CHECK(drain(&m) == 1);
 	if (m) {
 		const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-		const uint8_t snm[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0xab, 0xcd, 9};
+		const uint8_t snm[16] = {0xff, 0x02, 0, 0,    0,    0,    0,    0,
+					 0,    0,    0, 1, 0xff, 0xab, 0xcd, 9};
 		const uint8_t gmac[6] = {0x33, 0x33, 0xff, 0xab, 0xcd, 9};
 		uint32_t s = 0;
 
@@ -275,7 +276,8 @@ static void test_expiry(void)
 	for (unsigned int i = 0; i < WS_DP_LAN_SOLICITS; i++) {
 		tick_at(t + (WS_DP_LAN_REACHABLE_S + i) * SEC + SEC / 10);
 		while (rte_ring_dequeue(ws_dp.svc_tx_ring, (void **)&m) == 0) {
-			const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+			const struct rte_ether_hdr *eth =
+				rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 			const struct rte_arp_hdr *arp = (const void *)(eth + 1);
 
 			/* unicast probes, to the MAC we have */
@@ -309,8 +311,9 @@ int main(void)
 		"  tables: {maxPeers: 16, maxAllowedIps: 64, fib: rib}\n";
 	char prefix[64], err[512], rundir[256];
 	/* no shared configuration: nothing left in the runtime directory */
-	char *eal[] = {"test", "-l", "0", "--no-huge", "-m", "128", "--no-shconf", "--file-prefix", prefix,
-		       "--log-level", "1", "--no-pci", NULL};
+	char *eal[] = {"test", "-l", "0", "--no-huge", "-m", "128", "--no-shconf",
+		       "--no-telemetry", "--file-prefix", prefix, "--log-level", "1", "--no-pci",
+		       NULL};
 	struct rte_mempool *mp;
 
 	snprintf(prefix, sizeof(prefix), "wstl-%d", (int)getpid());
