@@ -103,7 +103,7 @@
 	X(DROP_NO_PEER, "drop_no_peer", "plaintext destination in no peer's allowed-ips")     \
 	X(DROP_NO_ENDPOINT, "drop_no_endpoint", "peer without an endpoint")                   \
 	X(DROP_NO_NEIGH, "drop_no_neigh", "endpoint's next-hop MAC unknown")                  \
-	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows (gateway mode: answered by ICMP or fragmented, see lan_*)")     \
+	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows (gateway mode: see lan_icmp*, too_big_*)")     \
 	X(DROP_NO_ROOM, "drop_no_room", "mbuf without head/tailroom for the encapsulation")   \
 	X(DROP_STAGE_RING_FULL, "drop_stage_ring_full", "packets to stage a full ring refused") \
 	X(DROP_STAGED_OVERFLOW, "drop_staged_overflow", "oldest staged packets pushed out")    \

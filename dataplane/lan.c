@@ -251,6 +251,15 @@ void ws_dp_stage_lan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 				why = WS_DP_CNT_DROP_IP4_TRUNCATED;
 				goto drop;
 			}
+			/* a router drops what the next hop would (the NIC may have checked) */
+			if (unlikely((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+					     RTE_MBUF_F_RX_IP_CKSUM_BAD ||
+				     ((m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) !=
+					      RTE_MBUF_F_RX_IP_CKSUM_GOOD &&
+				      rte_raw_cksum(ip, ihl) != 0xffff))) {
+				why = WS_DP_CNT_DROP_IP4_BAD_CSUM;
+				goto drop;
+			}
 			if (for_us4(ip + 16))
 				goto kernel;
 			rte_pktmbuf_trim(m, (uint16_t)(len - tot)); /* Ethernet padding */
