@@ -524,6 +524,19 @@ void ws_dp_lan_tick(uint64_t now)
 			ws_dp_cnt_add(lan_cnt(), WS_DP_CNT_LAN_NEIGH_EXPIRED, 1);
 }
 
+/*
+ * The table's hash: CRC32 like rte_hash_crc, over a copy of the key, since rte_hash_crc reads
+ * 8-byte words in place and keys (20 bytes of uint8_t) need not be 8-byte aligned.
+ */
+static uint32_t lan_key_hash(const void *key, uint32_t len, uint32_t init)
+{
+	uint64_t w[3] = {0};
+
+	RTE_BUILD_BUG_ON(sizeof(struct ws_dp_neigh_key) > sizeof(w));
+	memcpy(w, key, RTE_MIN(len, (uint32_t)sizeof(w)));
+	return rte_hash_crc_8byte(w[2], rte_hash_crc_8byte(w[1], rte_hash_crc_8byte(w[0], init)));
+}
+
 /* Every 250 ms on the service lcore. */
 static void lan_tick(struct rte_timer *t, void *arg)
 {
@@ -540,7 +553,7 @@ int ws_dp_lan_setup(struct ws_dp *dp, char *err, size_t errlen)
 		.name = "ws_lan_neigh",
 		.entries = WS_DP_LAN_NEIGH_MAX,
 		.key_len = sizeof(struct ws_dp_neigh_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = lan_key_hash,
 		.socket_id = (int)rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
