@@ -57,9 +57,25 @@ gw_lan_topology() {
 	for a in 10.1.0.2/24 fd01::2/64; do
 		wsns_addr "$LAN_NS" lanh "$a" || return 1
 	done
+	# a veth leaves TCP/UDP checksums to "the NIC" (CHECKSUM_PARTIAL), and the dataplane
+	# reads the frame before anyone fills them in; a real LAN host's NIC sends them complete
+	gw_tx_csum_off "$LAN_NS" lanh || return 1
 	ip -n "$LAN_NS" link set lanh up || return 1
 	ip -n "$LAN_NS" route add default via "$GW_LAN4" || return 1
 	ip -n "$LAN_NS" -6 route add default via "$GW_LAN6"
+}
+
+# gw_tx_csum_off NS IF: the kernel computes IF's transmit checksums itself (ethtool -K IF tx
+# off, through the SIOCETHTOOL ioctl: ethtool may not be installed).
+gw_tx_csum_off() {
+	ip netns exec "$1" python3 - "$2" <<'EOF'
+import array, fcntl, socket, struct, sys
+ETHTOOL_STXCSUM, SIOCETHTOOL = 0x17, 0x8946
+val = array.array("I", [ETHTOOL_STXCSUM, 0])
+ifr = struct.pack("16sP", sys.argv[1].encode(), val.buffer_info()[0])
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    fcntl.ioctl(s, SIOCETHTOOL, ifr)
+EOF
 }
 
 # gw_dp_start CONFIG: the dataplane, up when it says so and its LAN TAP exists.
@@ -96,8 +112,14 @@ neigh_is() { [ "$(lan_neigh_mac "$1")" = "$2" ]; }
 # gw_ping NS ADDR: three echo replies within 10 s (-w: ping waits for all three, also when the
 # machine is busy and one answer is slow, where -W gives up two round trips after the last).
 gw_ping() {
-	ip netns exec "$1" ping -c 3 -i 0.3 -w 10 -q "$2" >"$E2E_TMP/ping.out" 2>&1 &&
-		grep -q " 3 received" "$E2E_TMP/ping.out"
+	ip netns exec "$1" ping -c 3 -i 0.3 -w 10 "$2" >"$E2E_TMP/ping.out" 2>&1 &&
+		grep -q " 3 received" "$E2E_TMP/ping.out" && return 0
+	cat "$E2E_TMP/ping.out" >&2
+	return 1
+}
+# gw_iperf ARGS...: iperf3_run ARGS, its bits per second in GW_BPS.
+gw_iperf() {
+	GW_BPS=$(iperf3_run "$@")
 }
 # dp_at_least N NAME: the dataplane counter NAME reaches N (bounded wait).
 dp_at_least() {
@@ -185,6 +207,12 @@ scn_gateway() {
 		return 1
 
 	check "the gateway learned LAN neighbours" dp_at_least 2 lan_neigh_learned || return 1
+
+	step "TCP iperf3 through the gateway, 3 s each way" \
+		gw_iperf "$LAN_NS" "$P_NS" "$P_TUN4" 3 || return 1
+	note "LAN host -> peer: $((GW_BPS / 1000000)) Mbit/s"
+	gw_iperf "$LAN_NS" "$P_NS" "$P_TUN4" 3 -R || return 1
+	note "peer -> LAN host: $((GW_BPS / 1000000)) Mbit/s"
 
 	local learned newmac=02:00:5e:10:00:42
 	learned=$(dp_stat lan_neigh_learned) || return 1
