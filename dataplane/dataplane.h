@@ -119,7 +119,7 @@ struct ws_dp_lcore {
 struct ws_dp {
 	const struct ws_dp_config *cfg;
 	struct ws_dp_classify_ctx cls; /* written by main at setup; read by workers */
-	/* ports[] by index; wan/lan/exc/tun are indexes into it, -1 when absent */
+	/* ports[] by index; wan/lan/exc/tun/lan_exc are indexes into it, -1 when absent */
 	struct ws_dp_port ports[WS_DP_MAX_PORTS + 2];
 	unsigned int n_ports;
 	int wan, lan, exc, tun, lan_exc;

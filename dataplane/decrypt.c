@@ -5,8 +5,8 @@
  * tag verified), keepalives consumed, the inner IPv4/IPv6 header checked and its source looked
  * up in allowed-ips (one bulk lookup per family): it must belong to the keypair's peer. What
  * passes goes up the tunnel TAP (host mode) or out the LAN port to its next hop (gateway
- * mode, lan.c) with a fresh Ethernet header. Side effects for the service lcore: roaming, responder-keypair
- * confirmation and rekey requests, posted as events.
+ * mode, lan.c) with a fresh Ethernet header. Side effects for the service lcore: roaming,
+ * responder-keypair confirmation and rekey requests, posted as events.
  */
 #include <string.h>
 #include <sys/socket.h>

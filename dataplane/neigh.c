@@ -454,6 +454,11 @@ void ws_dp_lan_hold(struct rte_mbuf *m)
 		p->solicits = 1;
 		p->last_ns = lan_now();
 		lan_solicit(&k, NULL);
+	} else if (p->solicits < WS_DP_LAN_SOLICITS && lan_now() - p->last_ns >= 1000000000ull) {
+		/* traffic asks again as soon as a second is up (the timer would, a little later) */
+		p->solicits++;
+		p->last_ns = lan_now();
+		lan_solicit(&k, NULL);
 	}
 	if (p->n == WS_DP_LAN_HOLD) { /* the oldest goes, as the kernel's unresolved queue */
 		rte_pktmbuf_free(p->pkts[0]);

@@ -122,7 +122,9 @@ static void port_dict(struct rte_tel_data *pd, const struct ws_dp_port *p,
  */
 static void port_key(const struct ws_dp_port *p, char *key, size_t cap)
 {
-	snprintf(key, cap, "%s%s", p->name, p->kind == WS_DP_PORT_EXC || p->kind == WS_DP_PORT_LAN_EXC ? "_tap" : "");
+	const bool tap = p->kind == WS_DP_PORT_EXC || p->kind == WS_DP_PORT_LAN_EXC;
+
+	snprintf(key, cap, "%s%s", p->name, tap ? "_tap" : "");
 	for (char *c = key; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_')
 			*c = '_';
