@@ -257,6 +257,23 @@ static void test_give_up(void)
 	}
 }
 
+/* Packets for a neighbour still being resolved ask again once a second is up. */
+static void test_traffic_asks_again(void)
+{
+	const uint64_t t = fake_ns;
+
+	ws_dp_lan_hold(frame(false, ip4(9)));
+	CHECK(drain(NULL) == 1);
+	fake_ns = t + SEC / 2;
+	ws_dp_lan_hold(frame(false, ip4(9)));
+	CHECK(drain(NULL) == 0);
+	fake_ns = t + SEC + SEC / 10;
+	ws_dp_lan_hold(frame(false, ip4(9)));
+	CHECK(drain(NULL) == 1);
+	ws_dp_lan_neigh_learn(AF_INET, ip4(9), &host_mac, false);
+	CHECK(drain(NULL) == 3);
+}
+
 static void test_expiry(void)
 {
 	const uint64_t t = fake_ns;
@@ -343,6 +360,7 @@ int main(void)
 	test_hold_and_release();
 	test_ns();
 	test_give_up();
+	test_traffic_asks_again();
 	test_expiry();
 	/* something still held when the dataplane stops is freed */
 	ws_dp_lan_hold(frame(false, ip4(99)));
