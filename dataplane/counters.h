@@ -47,6 +47,22 @@
 	X(EV_KEYPAIR_CONFIRMED, "ev_keypair_confirmed", "responder keypairs confirmed")        \
 	X(EV_KEYPAIR_FREED, "ev_keypair_freed", "keypairs zeroed and freed")                  \
 	X(EV_ENDPOINT, "ev_endpoint", "peers that roamed to a new endpoint")                  \
+	/* gateway mode: the LAN side */                                                     \
+	X(LAN_RX, "lan_rx", "frames received on the LAN port")                               \
+	X(LAN_TO_KERNEL, "lan_to_kernel", "LAN frames for the gateway itself (ARP, ND, its address) sent to the LAN TAP") \
+	X(LAN_FROM_KERNEL, "lan_from_kernel", "frames from the LAN TAP sent out the LAN port") \
+	X(LAN_TX_DECRYPTED, "lan_tx_decrypted", "decrypted packets sent out the LAN port to a resolved neighbour") \
+	X(LAN_NEIGH_LEARNED, "lan_neigh_learned", "LAN neighbour MACs learned or changed")    \
+	X(LAN_NEIGH_SOLICIT, "lan_neigh_solicit", "ARP requests / neighbour solicitations sent on the LAN") \
+	X(LAN_NEIGH_EXPIRED, "lan_neigh_expired", "LAN neighbours deleted after unanswered probes") \
+	X(LAN_HELD, "lan_held", "decrypted packets held while their LAN next hop was resolved") \
+	X(LAN_HELD_SENT, "lan_held_sent", "held packets sent once their next hop answered")  \
+	X(LAN_ICMP_TOO_BIG, "lan_icmp_too_big", "ICMP fragmentation-needed sent to LAN senders") \
+	X(LAN_ICMP6_TOO_BIG, "lan_icmp6_too_big", "ICMPv6 packet-too-big sent to LAN senders") \
+	X(LAN_FRAGMENTED, "lan_fragmented", "IPv4 packets without DF fragmented to the tunnel MTU") \
+	X(LAN_FRAGMENTS, "lan_fragments", "fragments those packets became")                   \
+	X(TOO_BIG_RATELIMITED, "too_big_ratelimited", "drop_too_big packets whose ICMP answer the rate limit withheld") \
+	X(TOO_BIG_NO_ICMP, "too_big_no_icmp", "drop_too_big packets that get no answer (ICMP errors, non-first fragments, odd sources, no LAN address of the family, no mbuf)") \
 	/* drops: malformed frames */                                                        \
 	X(DROP_ETH_TRUNCATED, "drop_eth_truncated", "frame shorter than an Ethernet header")   \
 	X(DROP_VLAN_TRUNCATED, "drop_vlan_truncated", "frame shorter than its VLAN tag")      \
@@ -87,11 +103,19 @@
 	X(DROP_NO_PEER, "drop_no_peer", "plaintext destination in no peer's allowed-ips")     \
 	X(DROP_NO_ENDPOINT, "drop_no_endpoint", "peer without an endpoint")                   \
 	X(DROP_NO_NEIGH, "drop_no_neigh", "endpoint's next-hop MAC unknown")                  \
-	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows")     \
+	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows (gateway mode: see lan_icmp*, too_big_*)")     \
 	X(DROP_NO_ROOM, "drop_no_room", "mbuf without head/tailroom for the encapsulation")   \
 	X(DROP_STAGE_RING_FULL, "drop_stage_ring_full", "packets to stage a full ring refused") \
 	X(DROP_STAGED_OVERFLOW, "drop_staged_overflow", "oldest staged packets pushed out")    \
-	X(DROP_STAGED_PEER_GONE, "drop_staged_peer_gone", "staged packets of a removed peer")
+	X(DROP_STAGED_PEER_GONE, "drop_staged_peer_gone", "staged packets of a removed peer") \
+	/* drops: gateway mode, the LAN side */                                              \
+	X(DROP_LAN_OTHER_HOST, "drop_lan_other_host", "LAN frames to another host's unicast MAC") \
+	X(DROP_LAN_TO_GATEWAY, "drop_lan_to_gateway", "decrypted packets for the gateway's own LAN address") \
+	X(DROP_LAN_NEIGH_UNRESOLVED, "drop_lan_neigh_unresolved", "held packets whose next hop never answered") \
+	X(DROP_LAN_HOLD_OVERFLOW, "drop_lan_hold_overflow", "held packets pushed out by newer ones (4 per neighbour)") \
+	X(DROP_LAN_PENDING_FULL, "drop_lan_pending_full", "packets for a 257th neighbour being resolved at once") \
+	X(DROP_LAN_NEIGH_FULL, "drop_lan_neigh_full", "LAN neighbours not learned: table full") \
+	X(DROP_FRAG_FAILED, "drop_frag_failed", "IPv4 packets that could not be fragmented (no mbufs)")
 
 enum ws_dp_counter {
 #define WS_DP_X(id, name, desc) WS_DP_CNT_##id,

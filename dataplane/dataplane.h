@@ -37,6 +37,7 @@ enum ws_dp_port_kind {
 	WS_DP_PORT_LAN,    /* plaintext side, gateway mode */
 	WS_DP_PORT_EXC,    /* exception TAP of the WAN: the kernel's view of the WAN port */
 	WS_DP_PORT_TUN,    /* host mode: the tunnel TAP named interface.name */
+	WS_DP_PORT_LAN_EXC, /* gateway mode: exception TAP of the LAN port (its MAC, address) */
 };
 
 /*
@@ -118,10 +119,10 @@ struct ws_dp_lcore {
 struct ws_dp {
 	const struct ws_dp_config *cfg;
 	struct ws_dp_classify_ctx cls; /* written by main at setup; read by workers */
-	/* ports[] by index; wan/lan/exc/tun are indexes into it, -1 when absent */
+	/* ports[] by index; wan/lan/exc/tun/lan_exc are indexes into it, -1 when absent */
 	struct ws_dp_port ports[WS_DP_MAX_PORTS + 2];
 	unsigned int n_ports;
-	int wan, lan, exc, tun;
+	int wan, lan, exc, tun, lan_exc;
 	/* one per socket in use; freed by main under ws_dp_state_lock (telemetry reads them) */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 	/* filled by ws_dp_mempools_full() at shutdown, for the stats dump */
@@ -156,6 +157,8 @@ enum ws_dp_mbuf_kind {
 	WS_DP_MK_NONE = 0,
 	WS_DP_MK_RAW,   /* a complete frame for the WAN */
 	WS_DP_MK_PLAIN, /* an inner IP packet at the data start (length 0: keepalive) for peer */
+	WS_DP_MK_LAN,   /* a complete frame for the LAN port */
+	WS_DP_MK_LAN_HOLD, /* a decrypted frame waiting for its LAN next hop's MAC (stage_ring) */
 };
 
 struct ws_dp_mbuf_priv {
@@ -177,6 +180,7 @@ enum ws_dp_wevent_type {
 	WS_DP_WEV_NEIGH,       /* ARP / neighbour discovery seen on the WAN: addr, mac */
 	WS_DP_WEV_REKEY,       /* the current keypair wants a new handshake */
 	WS_DP_WEV_SOLICIT,     /* data for a peer whose next hop's MAC is unknown */
+	WS_DP_WEV_LAN_NEIGH,   /* ARP / ND seen on the LAN: addr, mac; reserved[0]: to us */
 };
 
 struct ws_dp_wevent {

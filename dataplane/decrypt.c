@@ -4,9 +4,9 @@
  * lookup), one batch decrypt for the burst, then per packet the replay window (only after the
  * tag verified), keepalives consumed, the inner IPv4/IPv6 header checked and its source looked
  * up in allowed-ips (one bulk lookup per family): it must belong to the keypair's peer. What
- * passes goes up the tunnel TAP (host mode) or out the LAN port (gateway mode) with a fresh
- * Ethernet header. Side effects for the service lcore: roaming, responder-keypair
- * confirmation and rekey requests, posted as events.
+ * passes goes up the tunnel TAP (host mode) or out the LAN port to its next hop (gateway
+ * mode, lan.c) with a fresh Ethernet header. Side effects for the service lcore: roaming,
+ * responder-keypair confirmation and rekey requests, posted as events.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +15,7 @@
 #include <rte_ip.h>
 
 #include "cryptobatch.h"
+#include "lan.h"
 #include "messages.h"
 #include "stages.h"
 #include "tables.h"
@@ -155,21 +156,21 @@ static void deliver(struct ws_dp_lcore *lc, struct rte_mbuf *m, uint32_t off, ui
 		    uint8_t version)
 {
 	struct rte_ether_hdr *eth;
-	int port = ws_dp.tun >= 0 ? ws_dp.tun : ws_dp.lan;
 
 	/* keep the inner packet, put an Ethernet header right in front of it */
 	rte_pktmbuf_adj(m, (uint16_t)(off - RTE_ETHER_HDR_LEN));
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN - inner));
 	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	eth->ether_type = rte_cpu_to_be_16(version == 4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
-	eth->src_addr = ws_dp.ports[ws_dp.wan].mac;
-	if (ws_dp.tun >= 0)
-		eth->dst_addr = ws_dp.ports[ws_dp.tun].mac;
-	else /* gateway mode: no LAN neighbour resolution yet, the LAN segment gets it */
-		memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
 	m->ol_flags = 0;
 	m->packet_type = 0;
-	ws_dp_tx(lc, port, m);
+	if (ws_dp.tun < 0) { /* gateway mode: to the next hop on the LAN (lan.c) */
+		ws_dp_lan_output(lc, m);
+		return;
+	}
+	eth->src_addr = ws_dp.ports[ws_dp.wan].mac;
+	eth->dst_addr = ws_dp.ports[ws_dp.tun].mac;
+	ws_dp_tx(lc, ws_dp.tun, m);
 }
 
 static void decrypt_chunk(struct ws_dp_lcore *lc, struct ws_cb_engine *e, struct rte_mbuf **pkts,

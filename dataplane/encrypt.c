@@ -328,6 +328,8 @@ void ws_dp_stage_service_tx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint
 		if (pv->kind == WS_DP_MK_PLAIN) {
 			peers[np] = pv->peer;
 			plain[np++] = pkts[i];
+		} else if (pv->kind == WS_DP_MK_LAN) {
+			ws_dp_tx(lc, ws_dp.lan, pkts[i]);
 		} else {
 			ws_dp_tx(lc, ws_dp.wan, pkts[i]);
 		}

@@ -21,6 +21,7 @@
 #include "dataplane.h"
 #include "eal.h"
 #include "handshake.h"
+#include "lan.h"
 #include "tables.h"
 
 static struct ws_dp_config cfg;
@@ -64,6 +65,7 @@ static bool teardown(void)
 	bool full;
 
 	ws_dp_lcores_release(&ws_dp); /* drains the service ring: before the socket closes */
+	ws_dp_lan_teardown();         /* packets waiting for a LAN neighbour */
 	ws_dp_tables_destroy();       /* staged packets and keypairs (zeroed) */
 	ws_dp_handshake_teardown();
 	ws_dp_ctl_close(&ws_dp.ctl);
@@ -185,7 +187,8 @@ int main(int argc, char **argv)
 	    ws_dp_lcores_assign(&ws_dp, err, sizeof(err)) ||
 	    ws_dp_service_setup(&ws_dp, err, sizeof(err)) ||
 	    ws_dp_handshake_setup(cfg.under_load_queue) ||
-	    ws_dp_tables_create(&cfg, (unsigned int)time_scale, err, sizeof(err))) {
+	    ws_dp_tables_create(&cfg, (unsigned int)time_scale, err, sizeof(err)) ||
+	    ws_dp_lan_setup(&ws_dp, err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", argv[0], err);
 		rc = 2;
 		goto out;

@@ -39,6 +39,8 @@ const char *ws_dp_port_kind_name(enum ws_dp_port_kind k)
 		return "exception-tap";
 	case WS_DP_PORT_TUN:
 		return "tunnel-tap";
+	case WS_DP_PORT_LAN_EXC:
+		return "lan-exception-tap";
 	}
 	return "?";
 }
@@ -239,7 +241,7 @@ static struct ws_dp_port *add_port(struct ws_dp *dp, enum ws_dp_port_kind kind,
 static int check_pool_size(const struct ws_dp_config *cfg, char *err, size_t errlen)
 {
 	unsigned int data = ws_dp_config_data_lcores(cfg);
-	unsigned int taps = cfg->mode == WS_DP_MODE_HOST ? 2 : 1;
+	unsigned int taps = 2; /* the WAN's exception TAP, and the tunnel TAP or the LAN's */
 	unsigned long rings = 0, need;
 
 	for (unsigned int i = 0; i < cfg->n_ports; i++)
@@ -277,6 +279,43 @@ static int set_noarp(const char *ifname, char *err, size_t errlen)
 	return rc;
 }
 
+/*
+ * Gateway mode: the kernel's side of the (first) LAN port, like the WAN's exception TAP: same
+ * name, MAC and addresses, so the kernel answers ARP, neighbour solicitations and ping for the
+ * gateway's LAN address and LAN management traffic reaches it.
+ */
+static int lan_tap(struct ws_dp *dp, char *err, size_t errlen)
+{
+	const struct ws_dp_port_cfg *pc = NULL;
+	const struct ws_dp_port *lan = &dp->ports[dp->lan];
+	char devargs[WS_DP_DEVICE_LEN];
+	struct ws_dp_port *p;
+	uint16_t mtu;
+
+	for (unsigned int i = 0; i < dp->cfg->n_ports && !pc; i++)
+		if (!strcmp(dp->cfg->ports[i].name, lan->name))
+			pc = &dp->cfg->ports[i];
+	if (!pc)
+		return 0;
+	snprintf(devargs, sizeof(devargs), "net_tap_wslan,iface=%s,mac=" RTE_ETHER_ADDR_PRT_FMT,
+		 lan->name, RTE_ETHER_ADDR_BYTES(&lan->mac));
+	p = add_port(dp, WS_DP_PORT_LAN_EXC, pc->name, devargs);
+	if (find_or_probe(p, true, err, errlen))
+		return -1;
+	p->n_rxq = (uint16_t)ws_dp_config_data_lcores(dp->cfg);
+	p->n_txq = p->n_rxq;
+	if (configure(dp, p, WS_DP_TAP_DESC, WS_DP_TAP_DESC, err, errlen))
+		return -1;
+	dp->lan_exc = (int)(p - dp->ports);
+	if (pc->ip4.family && kernel_addr(pc->name, &pc->ip4, err, errlen))
+		return -1;
+	if (pc->ip6.family && kernel_addr(pc->name, &pc->ip6, err, errlen))
+		return -1;
+	if (rte_eth_dev_get_mtu(lan->port_id, &mtu) != 0)
+		mtu = RTE_ETHER_MTU;
+	return set_mtu(p, mtu, err, errlen);
+}
+
 int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 {
 	const struct ws_dp_config *cfg = dp->cfg;
@@ -286,7 +325,7 @@ int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 	struct ws_dp_port *p, *wan;
 	uint16_t wan_mtu;
 
-	dp->wan = dp->lan = dp->exc = dp->tun = -1;
+	dp->wan = dp->lan = dp->exc = dp->tun = dp->lan_exc = -1;
 	if (check_pool_size(cfg, err, errlen))
 		return -1;
 	for (unsigned int i = 0; i < cfg->n_ports; i++) {
@@ -330,6 +369,8 @@ int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen)
 		return -1;
 	dp->tun_mtu = wan_mtu - WS_DP_TUNNEL_OVERHEAD;
 
+	if (cfg->mode == WS_DP_MODE_GATEWAY && lan_tap(dp, err, errlen))
+		return -1;
 	if (cfg->mode == WS_DP_MODE_HOST) {
 		snprintf(devargs, sizeof(devargs), "net_tap_wstun,iface=%s", cfg->ifname);
 		p = add_port(dp, WS_DP_PORT_TUN, cfg->ifname, devargs);

@@ -17,6 +17,7 @@
 
 #include "ctl.h"
 #include "handshake.h"
+#include "lan.h"
 #include "messages.h"
 #include "stages.h"
 #include "tables.h"
@@ -144,8 +145,13 @@ void ws_dp_service_keypair_added(uint32_t id)
 static void stage(struct rte_mbuf *m)
 {
 	uint32_t id = ws_dp_priv(m)->peer;
-	struct ws_dp_peer *p = ws_dp_peer_get(id);
+	struct ws_dp_peer *p;
 
+	if (ws_dp_priv(m)->kind == WS_DP_MK_LAN_HOLD) { /* waits for a LAN neighbour instead */
+		ws_dp_lan_hold(m);
+		return;
+	}
+	p = ws_dp_peer_get(id);
 	if (!p || !p->live) {
 		ws_dp_cnt_add(cnt(), WS_DP_CNT_DROP_STAGED_PEER_GONE, 1);
 		rte_pktmbuf_free(m);
@@ -186,6 +192,10 @@ static void on_event(const struct ws_dp_wevent *ev)
 	memcpy(mac.addr_bytes, ev->mac, 6);
 	if (ev->type == WS_DP_WEV_NEIGH) {
 		ws_dp_neigh_learn(ev->family, ev->addr, &mac);
+		return;
+	}
+	if (ev->type == WS_DP_WEV_LAN_NEIGH) {
+		ws_dp_lan_neigh_learn(ev->family, ev->addr, &mac, ev->reserved[0] != 0);
 		return;
 	}
 	if (!p || !p->live)

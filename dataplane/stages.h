@@ -76,7 +76,8 @@ void ws_dp_stage_decrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_
 /* encrypt.c: plaintext from the tunnel TAP or a LAN port (send path) */
 void ws_dp_stage_encrypt(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
-/* encrypt.c: frames from the service lcore (priv kind RAW -> WAN, PLAIN -> encrypt) */
+/* encrypt.c: frames from the service lcore (priv kind RAW -> WAN, LAN -> LAN port,
+ * PLAIN -> encrypt) */
 void ws_dp_stage_service_tx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n);
 
 /* Buffered transmit on this lcore's own queue of port index `port`. */

@@ -118,11 +118,13 @@ static void port_dict(struct rte_tel_data *pd, const struct ws_dp_port *p,
 
 /*
  * Telemetry dictionary names allow only [A-Za-z0-9_/]: port names may hold '-' or '.', so
- * they become '_'. The exception TAP shares the WAN port's name and gets a "_tap" suffix.
+ * they become '_'. An exception TAP shares its port's name and gets a "_tap" suffix.
  */
 static void port_key(const struct ws_dp_port *p, char *key, size_t cap)
 {
-	snprintf(key, cap, "%s%s", p->name, p->kind == WS_DP_PORT_EXC ? "_tap" : "");
+	const bool tap = p->kind == WS_DP_PORT_EXC || p->kind == WS_DP_PORT_LAN_EXC;
+
+	snprintf(key, cap, "%s%s", p->name, tap ? "_tap" : "");
 	for (char *c = key; *c; c++)
 		if (!isalnum((unsigned char)*c) && *c != '_')
 			*c = '_';

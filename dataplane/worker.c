@@ -14,6 +14,7 @@
 #include <rte_log.h>
 
 #include "cryptobatch.h"
+#include "lan.h"
 #include "stages.h"
 #include "tables.h"
 
@@ -99,6 +100,12 @@ int ws_dp_lcores_assign(struct ws_dp *dp, char *err, size_t errlen)
 			break;
 		case WS_DP_PORT_EXC:
 			stage = ws_dp_stage_from_kernel;
+			break;
+		case WS_DP_PORT_LAN:
+			stage = ws_dp_stage_lan_rx;
+			break;
+		case WS_DP_PORT_LAN_EXC:
+			stage = ws_dp_stage_from_lan_kernel;
 			break;
 		default:
 			stage = ws_dp_stage_encrypt;
