@@ -247,6 +247,7 @@ struct check {
 	unsigned int mtu;
 	/* WAN output */
 	uint64_t other, keepalives, data, extra_lan;
+	uint64_t arp_replies; /* the kernel's answers (through the exception TAP) to our ARP */
 	uint8_t ctr_seen[WS_TP_SCN_MAX_PEERS][MAX_COUNTER];
 	uint64_t ctr_n[WS_TP_SCN_MAX_PEERS];
 };
@@ -349,6 +350,17 @@ static void on_transport(struct check *c, const struct ws_tp_scn_peer *p,
 	     p->id, inner);
 }
 
+/* The kernel's ARP reply to the scenario's request: 198.18.0.1 is at the WAN MAC, to peer 0. */
+static bool is_arp_reply(const struct ws_tp_scn *s, const uint8_t *f, size_t len)
+{
+	const struct ws_tp_scn_peer *p0 = &s->peers[0];
+
+	return len >= 42 && f[12] == 0x08 && f[13] == 0x06 && f[20] == 0 && f[21] == 2 &&
+	       !memcmp(f, p0->mac, 6) && !memcmp(f + 6, f + 22, 6) &&
+	       !memcmp(f + 28, s->dp4.bytes, 4) && !memcmp(f + 32, p0->mac, 6) &&
+	       !memcmp(f + 38, p0->outer.bytes, 4);
+}
+
 static void on_wan_out(void *ctx, const uint8_t *f, size_t len)
 {
 	struct check *c = ctx;
@@ -363,6 +375,8 @@ static void on_wan_out(void *ctx, const uint8_t *f, size_t len)
 	}
 	if (r > 0 || u.sport != WS_TP_SCN_PORT) {
 		c->other++; /* ARP, neighbour discovery, the exception path's frames */
+		if (is_arp_reply(&c->s, f, len))
+			c->arp_replies++;
 		return;
 	}
 	p = peer_at(&c->s, &u.dst, u.dport);
@@ -429,6 +443,17 @@ static void check_stats(struct check *c, const char *path, size_t wan_out_frames
 	expect_counter(counters, "plain_rx", c->lan.n);
 	expect_counter(counters, "tx_keepalive", c->keepalives);
 	expect_counter(counters, "wan_tx", wan_out_frames);
+	/* the rest of the WAN output: the kernel's frames and our neighbour solicitations */
+	if (counter_of(counters, "from_kernel") >= 0 &&
+	    counter_of(counters, "neigh_solicit") >= 0) {
+		uint64_t want = (uint64_t)counter_of(counters, "from_kernel") +
+				(uint64_t)counter_of(counters, "neigh_solicit");
+
+		if (c->other != want)
+			fail("WAN out: %" PRIu64 " frames besides tunnel data, but from_kernel + "
+			     "neigh_solicit = %" PRIu64,
+			     c->other, want);
+	}
 	/* every drop reason the scenario does not provoke stayed at zero */
 	json_object_foreach(counters, key, v)
 	{
@@ -499,6 +524,10 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 	printf("WAN out: %zu frames: %" PRIu64 " data, %" PRIu64 " keepalives, %" PRIu64
 	       " others (ARP/ND, kernel)\n",
 	       wan_frames, c.data, c.keepalives, c.other);
+	/* the ARP request went up the exception TAP; the kernel's answer came down it */
+	if (c.arp_replies != 1)
+		fail("WAN out: %" PRIu64 " ARP replies from the kernel to peer 0, expected 1",
+		     c.arp_replies);
 
 	check_stats(&c, o.stats, wan_frames);
 	ret = failures ? 1 : 0;
