@@ -17,13 +17,21 @@
 # burst on an empty FIFO; that is why each phase is at most one burst (burst: 256) and is
 # closed (EOF) before the next one is fed.
 #
-#   pcap.sh DATAPLANE TESTPEER [rtc|pipeline]
+# With WAN=ring the WAN port is net_ring0 instead, which loops every frame it sends back to its
+# own receive queue: net_ring's rings live inside the dataplane's process, so no outside peer
+# can reach them. The scenario is then the test peer's loop variant: two dataplane peers whose
+# endpoint is the dataplane's own WAN address, with crossed keypairs, so each LAN packet is
+# encrypted for one, comes back in on the ring, is decrypted as the other's and must reach the
+# LAN byte for byte (the ARP for our own address loops too, and resolves the next hop).
+#
+#   pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]
 # Needs root (the WAN's exception TAP, in a network namespace of its own); exits 77 without.
 set -u
 
-BIN=${1:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline]}
-PEER=${2:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline]}
+BIN=${1:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]}
+PEER=${2:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]}
 MODE=${3:-rtc}
+WAN=${4:-pcap}
 ID="$$$RANDOM"
 ID=${ID:0:8}
 NS="wspc-$ID"
@@ -63,10 +71,16 @@ command -v ip >/dev/null || skip "needs ip"
 ip netns add "$NS" || skip "cannot create network namespaces"
 
 CPU2=$(( $(nproc) > 1 ? 1 : 0 ))
-if [ "$MODE" = pipeline ]; then
-	LCORES="{service: 0, mode: pipeline, pipeline: {io: [1], crypto: [2, 3]}}"
+# A poller blocks while its FIFO is empty, and the service lcore's frames (ARP, keepalives)
+# leave through any poller: the ring variant needs a second one that never reads a FIFO.
+if [ "$MODE" = pipeline ] && [ "$WAN" = ring ]; then
+	LCORES="{service: 0, mode: pipeline, pipeline: {io: [1, 2], crypto: [3]}}"
 	EAL_LCORES="0@0,(1-3)@$CPU2"
 	NTX=3 # io + crypto lcores transmit, each on its own queue
+elif [ "$MODE" = pipeline ]; then
+	LCORES="{service: 0, mode: pipeline, pipeline: {io: [1], crypto: [2, 3]}}"
+	EAL_LCORES="0@0,(1-3)@$CPU2"
+	NTX=3
 else
 	LCORES="{service: 0, workers: [1, 2], mode: run-to-completion}"
 	EAL_LCORES="0@0,(1,2)@$CPU2"
@@ -82,6 +96,15 @@ for q in $(seq 0 $((NTX - 1))); do
 	WAN_OUT+=(--wan-out "$TMP/wan$q.out")
 	LAN_OUT+=(--lan-out "$TMP/lan$q.out")
 done
+WAN_RXQ=1
+SCN=(--seed "$SEED" --peers "$PEERS")
+if [ "$WAN" = ring ]; then
+	# tx queue q of net_ring loops to rx queue q: every one must be polled
+	wan_dev="net_ring0"
+	WAN_RXQ=$NTX
+	WAN_OUT=(--loop)
+	SCN=(--seed "$SEED" --loop)
+fi
 
 cat > "$TMP/dp.yaml" <<EOF
 interface: {name: wsp$ID, listenPort: 51820}
@@ -89,7 +112,7 @@ dataplane:
   mode: gateway
   eal: {filePrefix: $PREFIX, memoryMB: 192, noHuge: true}
   ports:
-    - {name: wsw$ID, role: wan, device: "$wan_dev", address: ["198.18.0.1/24", "2001:db8:18::1/64"], rxDesc: 256, txDesc: 256}
+    - {name: wsw$ID, role: wan, device: "$wan_dev", address: ["198.18.0.1/24", "2001:db8:18::1/64"], rxQueues: $WAN_RXQ, rxDesc: 256, txDesc: 256}
     - {name: wsl$ID, role: lan, device: "$lan_dev", address: ["10.1.0.1/24", "fd00:1::1/64"], rxDesc: 256, txDesc: 256}
   lcores: $LCORES
   mempool: {mbufs: 8191, cache: 32, mbufSize: 2176}
@@ -98,15 +121,20 @@ dataplane:
   controlSocket: $TMP/ctl.sock
 EOF
 
-"$PEER" pcap-write --seed "$SEED" --peers "$PEERS" --wan "$TMP/wan.pcap" --lan "$TMP/lan.pcap" ||
-	{ fail "pcap-write"; exit 1; }
+if [ "$WAN" = ring ]; then
+	"$PEER" pcap-write "${SCN[@]}" --lan "$TMP/lan.pcap" || { fail "pcap-write"; exit 1; }
+	: > "$TMP/wan.pcap" # nothing comes from outside
+else
+	"$PEER" pcap-write "${SCN[@]}" --wan "$TMP/wan.pcap" --lan "$TMP/lan.pcap" ||
+		{ fail "pcap-write"; exit 1; }
+fi
 mkfifo "$TMP/wan.in" "$TMP/lan.in" || exit 1
 # read-write opens do not block; only this shell holds the write side (children close it)
 exec 3<>"$TMP/wan.in" 4<>"$TMP/lan.in"
 head -c 24 "$TMP/wan.pcap" >&3
 head -c 24 "$TMP/lan.pcap" >&4
 
-log "starting dataplane ($MODE, seed $SEED)"
+log "starting dataplane ($MODE, WAN on net_$WAN, seed $SEED)"
 ip netns exec "$NS" timeout -s KILL 240 "$BIN" --lcores "$EAL_LCORES" -- \
 	--config "$TMP/dp.yaml" --stats-on-exit "$TMP/stats.json" \
 	>"$TMP/dp.log" 2>&1 3>&- 4>&- &
@@ -118,15 +146,21 @@ for _ in $(seq 150); do
 done
 grep -q "running:" "$TMP/dp.log" || { fail "dataplane did not start"; exit 1; }
 
-ctl() { "$PEER" ctl --socket "$TMP/ctl.sock" --seed "$SEED" --peers "$PEERS" "$@" 3>&- 4>&-; }
+ctl() { "$PEER" ctl --socket "$TMP/ctl.sock" "${SCN[@]}" "$@" 3>&- 4>&-; }
 
 log "keys over the control socket"
 ctl --install || { fail "install"; exit 1; }
 
-log "WAN phase: the peers' frames"
-tail -c +25 "$TMP/wan.pcap" >&3
-exec 3>&-
-ctl --wait wan --timeout 60 || fail "WAN frames not consumed"
+if [ "$WAN" = ring ]; then
+	log "a keepalive around the loop (it resolves the next hop, ourselves, and confirms a keypair)"
+	exec 3>&-
+	ctl --wait keepalives --timeout 60 || fail "keepalives did not loop"
+else
+	log "WAN phase: the peers' frames"
+	tail -c +25 "$TMP/wan.pcap" >&3
+	exec 3>&-
+	ctl --wait wan --timeout 60 || fail "WAN frames not consumed"
+fi
 
 log "LAN phase: plaintext for the peers"
 tail -c +25 "$TMP/lan.pcap" >&4
@@ -149,7 +183,7 @@ DP_PID=
 [ "$RC" = 0 ] || fail "exit status $RC"
 
 log "checking what the dataplane wrote"
-"$PEER" pcap-check --seed "$SEED" --peers "$PEERS" "${WAN_OUT[@]}" "${LAN_OUT[@]}" \
+"$PEER" pcap-check "${SCN[@]}" "${WAN_OUT[@]}" "${LAN_OUT[@]}" \
 	--stats "$TMP/stats.json" || fail "pcap-check"
-[ "$FAILED" = 0 ] && log "PASS ($MODE)"
+[ "$FAILED" = 0 ] && log "PASS ($MODE, net_$WAN)"
 exit "$FAILED"

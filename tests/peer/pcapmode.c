@@ -34,6 +34,7 @@ struct pcap_opts {
 	const char *wan_out[MAX_FILES], *lan_out[MAX_FILES];
 	unsigned int n_wan_out, n_lan_out;
 	unsigned int mtu;
+	bool loop;
 };
 
 static int failures;
@@ -77,6 +78,7 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 		{"lan-out", required_argument, NULL, 'L'},
 		{"stats", required_argument, NULL, 'S'},
 		{"mtu", required_argument, NULL, 'm'},
+		{"loop", no_argument, NULL, 'o'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *prog = check ? "ws-testpeer pcap-check" : "ws-testpeer pcap-write";
@@ -102,6 +104,9 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 			if (ws_tp_parse_u64(prog, "--mtu", optarg, WS_TP_INNER_MTU, &v) || v < 576)
 				return -1;
 			o->mtu = (unsigned int)v;
+			break;
+		case 'o':
+			o->loop = true;
 			break;
 		case 'w':
 			o->wan = optarg;
@@ -133,13 +138,15 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
 		return -1;
 	}
-	if (!check && (!o->wan || !o->lan)) {
-		fprintf(stderr, "usage: %s --seed N [--peers N] --wan FILE --lan FILE\n", prog);
+	if (!check && (!o->lan || !o->wan != o->loop)) {
+		fprintf(stderr, "usage: %s --seed N [--peers N] (--wan FILE | --loop) --lan FILE\n",
+			prog);
 		return -1;
 	}
-	if (check && (!o->n_wan_out || !o->n_lan_out || !o->stats)) {
+	if (check && (!o->n_wan_out != o->loop || !o->n_lan_out || !o->stats)) {
 		fprintf(stderr,
-			"usage: %s --seed N [--peers N] --wan-out FILE... --lan-out FILE... "
+			"usage: %s --seed N [--peers N] (--wan-out FILE... | --loop) --lan-out "
+			"FILE... "
 			"--stats FILE [--mtu N]\n",
 			prog);
 		return -1;
@@ -186,14 +193,19 @@ int ws_tp_cmd_pcap_write(int argc, char **argv)
 
 	if (parse(&o, argc, argv, false))
 		return 2;
-	if (ws_tp_scn_init(&s, o.seed, o.peers) || ws_tp_traffic_wan(&s, &wan) ||
-	    ws_tp_traffic_lan(&s, &lan)) {
+	if (o.loop)
+		ws_tp_scn_init_loop(&s, o.seed);
+	else if (ws_tp_scn_init(&s, o.seed, o.peers) || ws_tp_traffic_wan(&s, &wan))
+		goto build;
+	if (ws_tp_traffic_lan(&s, &lan)) {
+	build:
 		fprintf(stderr, "ws-testpeer pcap-write: cannot build the frames\n");
 		goto out;
 	}
-	if (write_pcap(o.wan, &wan) || write_pcap(o.lan, &lan))
+	if ((o.wan && write_pcap(o.wan, &wan)) || write_pcap(o.lan, &lan))
 		goto out;
-	printf("wrote %zu WAN frames to %s, %zu LAN frames to %s\n", wan.n, o.wan, lan.n, o.lan);
+	printf("wrote %zu WAN frames to %s, %zu LAN frames to %s\n", wan.n, o.wan ? o.wan : "-",
+	       lan.n, o.lan);
 	ret = 0;
 out:
 	ws_tp_items_free(&wan);
@@ -439,12 +451,19 @@ static void check_stats(struct check *c, const char *path, size_t wan_out_frames
 		expect_counter(counters, names[i],
 			       ws_tp_items_count(&c->wan, names[i]) +
 				       ws_tp_items_count(&c->lan, names[i]));
-	expect_counter(counters, "wan_rx", c->wan.n);
 	expect_counter(counters, "plain_rx", c->lan.n);
-	expect_counter(counters, "tx_keepalive", c->keepalives);
-	expect_counter(counters, "wan_tx", wan_out_frames);
+	if (c->s.loop) {
+		/* the WAN loops: all it sent came back, keepalives included */
+		expect_counter(counters, "wan_rx", (uint64_t)counter_of(counters, "wan_tx"));
+		expect_counter(counters, "rx_keepalive",
+			       (uint64_t)counter_of(counters, "tx_keepalive"));
+	} else {
+		expect_counter(counters, "wan_rx", c->wan.n);
+		expect_counter(counters, "tx_keepalive", c->keepalives);
+		expect_counter(counters, "wan_tx", wan_out_frames);
+	}
 	/* the rest of the WAN output: the kernel's frames and our neighbour solicitations */
-	if (counter_of(counters, "from_kernel") >= 0 &&
+	if (!c->s.loop && counter_of(counters, "from_kernel") >= 0 &&
 	    counter_of(counters, "neigh_solicit") >= 0) {
 		uint64_t want = (uint64_t)counter_of(counters, "from_kernel") +
 				(uint64_t)counter_of(counters, "neigh_solicit");
@@ -484,8 +503,14 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 		return 2;
 	memset(&c, 0, sizeof(c));
 	c.mtu = o.mtu;
-	if (ws_tp_scn_init(&c.s, o.seed, o.peers) || ws_tp_traffic_wan(&c.s, &c.wan) ||
-	    ws_tp_traffic_lan(&c.s, &c.lan)) {
+	/* c.wan: what the WAN brings, so what the LAN must get (in the loop: the LAN's own) */
+	if (o.loop) {
+		ws_tp_scn_init_loop(&c.s, o.seed);
+		if (ws_tp_traffic_lan(&c.s, &c.lan) || ws_tp_traffic_loop_delivered(&c.lan, &c.wan))
+			goto build;
+	} else if (ws_tp_scn_init(&c.s, o.seed, o.peers) || ws_tp_traffic_wan(&c.s, &c.wan) ||
+		   ws_tp_traffic_lan(&c.s, &c.lan)) {
+	build:
 		fprintf(stderr, "ws-testpeer pcap-check: cannot build the frames\n");
 		goto out;
 	}
@@ -507,6 +532,10 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 	printf("LAN out: %zu frames, %zu of %zu inner packets delivered byte-exact\n", lan_frames,
 	       delivered, want_delivered);
 
+	if (o.loop) {
+		check_stats(&c, o.stats, 0);
+		goto done;
+	}
 	/* encrypt direction: every LAN packet for a peer once, decryptable, padded, in order */
 	if (each_frame(o.wan_out, o.n_wan_out, on_wan_out, &c, &wan_frames))
 		goto out;
@@ -530,6 +559,7 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 		     c.arp_replies);
 
 	check_stats(&c, o.stats, wan_frames);
+done:
 	ret = failures ? 1 : 0;
 	printf("%s\n", ret == 0 ? "RESULT: ok" : "RESULT: FAIL");
 out:

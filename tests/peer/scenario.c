@@ -94,6 +94,23 @@ int ws_tp_scn_init(struct ws_tp_scn *s, uint64_t seed, unsigned int n_peers)
 	return 0;
 }
 
+void ws_tp_scn_init_loop(struct ws_tp_scn *s, uint64_t seed)
+{
+	ws_tp_scn_init(s, seed, 2);
+	s->loop = true;
+	for (unsigned int i = 0; i < 2; i++) {
+		struct ws_tp_scn_peer *p = &s->peers[i], *other = &s->peers[1 - i];
+
+		/* sent as peer i, received on the other's keypair */
+		derive(p->key_out, WS_KEY_LEN, seed, "ws-pcap loop key", i, 0);
+		derive(other->key_in, WS_KEY_LEN, seed, "ws-pcap loop key", i, 0);
+		p->peer_index = other->dp_index;
+		p->outer = s->dp4;
+		p->port = WS_TP_SCN_PORT;
+		memcpy(p->mac, s->dp_mac, 6);
+	}
+}
+
 void ws_tp_scn_clear(struct ws_tp_scn *s)
 {
 	ws_memzero(s, sizeof(*s));

@@ -12,6 +12,11 @@
  *   peer i: endpoint 198.18.0.(100+i) (even i) or [2001:db8:18::(100+i)] (odd i), port 40000+i,
  *           MAC 02:00:00:00:01:i, allowed-ips 10.200.i.0/24 and fd00:200:0:i::/64,
  *           dataplane receives on index 0x1000+i, the peer on 0x2000+i
+ *
+ * The loop variant has no outside peer: two dataplane peers whose endpoint is the dataplane's
+ * own WAN address and port, with crossed keypairs (what it sends to one it receives as the
+ * other), for a WAN port that loops its transmit back to its receive (net_ring). LAN packets
+ * go from one peer's inner range to the other's.
  */
 #ifndef WS_TP_SCENARIO_H
 #define WS_TP_SCENARIO_H
@@ -47,6 +52,7 @@ struct ws_tp_scn_peer {
 struct ws_tp_scn {
 	uint64_t seed;
 	unsigned int n_peers;
+	bool loop;
 	struct ws_tp_scn_peer peers[WS_TP_SCN_MAX_PEERS];
 	struct ws_tp_ipaddr dp4, dp6;     /* dataplane WAN addresses */
 	struct ws_tp_ipaddr lan4, lan6;   /* the LAN host */
@@ -55,6 +61,8 @@ struct ws_tp_scn {
 
 /* Derives everything; -1 if n_peers is 0 or above WS_TP_SCN_MAX_PEERS. */
 int ws_tp_scn_init(struct ws_tp_scn *s, uint64_t seed, unsigned int n_peers);
+/* The loop variant: two peers, endpoint 198.18.0.1:51820, crossed keys and indices. */
+void ws_tp_scn_init_loop(struct ws_tp_scn *s, uint64_t seed);
 /* Zeroes the keys. */
 void ws_tp_scn_clear(struct ws_tp_scn *s);
 

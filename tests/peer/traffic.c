@@ -239,13 +239,20 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 	ws_tp_items_free(l);
 	for (unsigned int i = 0; i < s->n_peers; i++) {
 		const struct ws_tp_scn_peer *p = &s->peers[i];
+		/* in the loop, the packet comes back as the other peer's: it must be from its range
+		 */
+		const struct ws_tp_scn_peer *from = s->loop ? &s->peers[1 - i] : NULL;
 
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			for (int v6 = 0; v6 < 2; v6++) {
+				const struct ws_tp_ipaddr *src =
+					from ? (v6 ? &from->inner6 : &from->inner4)
+					     : (v6 ? &s->lan6 : &s->lan4);
+
 				it = add(l, "tx_encrypted", (int)i);
 				if (!it)
 					return -1;
-				n = echo(it->inner, sizeof(it->inner), s, v6 ? &s->lan6 : &s->lan4,
+				n = echo(it->inner, sizeof(it->inner), s, src,
 					 v6 ? &p->inner6 : &p->inner4, (uint16_t)(0x200 + i),
 					 (uint16_t)(2 * k + (size_t)v6), sizes[k]);
 				it->inner_len = n;
@@ -279,6 +286,23 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 	put16(it->frame + 12, 0x0806);
 	memset(it->frame + 14, 0, 28);
 	it->len = 42;
+	return 0;
+}
+
+int ws_tp_traffic_loop_delivered(const struct ws_tp_items *lan, struct ws_tp_items *out)
+{
+	ws_tp_items_free(out);
+	for (size_t k = 0; k < lan->n; k++) {
+		struct ws_tp_item *it;
+
+		if (!lan->v[k].inner_len)
+			continue;
+		it = add(out, "rx_decrypted", lan->v[k].peer);
+		if (!it)
+			return -1;
+		memcpy(it->inner, lan->v[k].inner, lan->v[k].inner_len);
+		it->inner_len = lan->v[k].inner_len;
+	}
 	return 0;
 }
 

@@ -36,6 +36,11 @@ struct ws_tp_items {
 int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *out);
 int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *out);
 void ws_tp_items_free(struct ws_tp_items *l);
+/*
+ * The loop variant's receive side: every LAN packet for a peer comes back decrypted (counted
+ * under rx_decrypted) and is delivered unchanged. 0 or -1.
+ */
+int ws_tp_traffic_loop_delivered(const struct ws_tp_items *lan, struct ws_tp_items *out);
 
 /* How many items of l name this counter (rx_wg_data: the wg_data ones). */
 uint64_t ws_tp_items_count(const struct ws_tp_items *l, const char *counter);
