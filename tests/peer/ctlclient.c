@@ -78,7 +78,8 @@ static int request(struct ctl *c, uint8_t type, const void *body, size_t len, si
 	const uint64_t end = now_ms() + 10000;
 
 	memcpy(c->buf, &h, sizeof(h));
-	memcpy(c->buf + sizeof(h), body, len);
+	if (len) /* HELLO and COUNTERS have no body (body may be NULL) */
+		memcpy(c->buf + sizeof(h), body, len);
 	if (send(c->fd, c->buf, sizeof(h) + len, 0) != (ssize_t)(sizeof(h) + len)) {
 		fprintf(stderr, "%s: send: %s\n", prog, strerror(errno));
 		return -EPIPE;
