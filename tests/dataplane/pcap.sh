@@ -8,7 +8,8 @@
 # every authentic inner packet on the LAN byte for byte, every LAN packet on the WAN
 # decryptable by its peer with the right index, counter and padding, and the exact per-reason
 # counters of --stats-on-exit (replays, wrong inner source, unknown index, bad tag, truncated
-# and malformed frames), with every mempool full again at exit.
+# and malformed frames), with every mempool full again at exit. One peer gets its keypair only
+# after the LAN sent it packets: they are staged, then flushed when the keypair lands.
 #
 # net_pcap reads its rx_pcap when the port is probed and then at every rx burst, so the rx
 # files are FIFOs: the pcap file header goes in before the dataplane starts (the probe reads
@@ -166,6 +167,11 @@ log "LAN phase: plaintext for the peers"
 tail -c +25 "$TMP/lan.pcap" >&4
 exec 4>&-
 ctl --wait lan --timeout 60 || fail "LAN frames not consumed"
+if [ "$WAN" = pcap ]; then
+	log "the late peer's keypair: its staged packets leave"
+	ctl --install-late || fail "install-late"
+	ctl --wait flushed --timeout 60 || fail "staged packets not flushed"
+fi
 
 log "SIGTERM"
 kill -TERM "$DP_PID"

@@ -160,7 +160,11 @@ static int peer_set(struct ctl *c, const struct ws_tp_scn *s, unsigned int i)
 	return check_status(request(c, WS_IPC_PEER_SET, &peer, sizeof(peer), NULL), "PEER_SET", i);
 }
 
-static int install(struct ctl *c, const struct ws_tp_scn *s)
+/*
+ * Peers, allowed-ips and keypairs; the late peer's keypair is left out. late: only the late
+ * peer's keypair.
+ */
+static int install(struct ctl *c, const struct ws_tp_scn *s, bool late)
 {
 	struct {
 		struct ws_ipc_allowedips h;
@@ -175,19 +179,23 @@ static int install(struct ctl *c, const struct ws_tp_scn *s)
 	for (unsigned int i = 0; i < s->n_peers; i++) {
 		const struct ws_tp_scn_peer *p = &s->peers[i];
 
-		if (peer_set(c, s, i))
-			return -1;
-
-		memset(&aip, 0, sizeof(aip));
-		aip.h.peer_id = p->id;
-		aip.h.op = WS_IPC_AIP_ADD;
-		aip.h.count = 2;
-		prefix(&aip.e[0], &p->inner4, 24);
-		prefix(&aip.e[1], &p->inner6, 64);
-		if (check_status(request(c, WS_IPC_ALLOWEDIPS, &aip, sizeof(aip), NULL),
-				 "ALLOWEDIPS", i))
-			return -1;
-
+		if (late && (int)i != s->late)
+			continue;
+		if (!late) {
+			if (peer_set(c, s, i))
+				return -1;
+			memset(&aip, 0, sizeof(aip));
+			aip.h.peer_id = p->id;
+			aip.h.op = WS_IPC_AIP_ADD;
+			aip.h.count = 2;
+			prefix(&aip.e[0], &p->inner4, 24);
+			prefix(&aip.e[1], &p->inner6, 64);
+			if (check_status(request(c, WS_IPC_ALLOWEDIPS, &aip, sizeof(aip), NULL),
+					 "ALLOWEDIPS", i))
+				return -1;
+			if ((int)i == s->late)
+				continue;
+		}
 		memset(&kp, 0, sizeof(kp));
 		kp.peer_id = p->id;
 		kp.local_index = p->dp_index;
@@ -205,7 +213,11 @@ static int install(struct ctl *c, const struct ws_tp_scn *s)
 		if (check_status(st, "KEYPAIR_ADD", i))
 			return -1;
 	}
-	printf("installed %u peers with static keypairs\n", s->n_peers);
+	if (late)
+		printf("installed the late peer's keypair\n");
+	else
+		printf("installed %u peers with static keypairs%s\n", s->n_peers,
+		       s->late >= 0 ? " (one of them without, for now)" : "");
 	return 0;
 }
 
@@ -301,16 +313,21 @@ static int wait_for(struct ctl *c, const struct targets *t, const char *what,
 int ws_tp_cmd_ctl(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"socket", required_argument, NULL, 'c'}, {"seed", required_argument, NULL, 's'},
-		{"peers", required_argument, NULL, 'p'},  {"install", no_argument, NULL, 'i'},
-		{"wait", required_argument, NULL, 'w'},	  {"timeout", required_argument, NULL, 't'},
-		{"loop", no_argument, NULL, 'o'},	  {NULL, 0, NULL, 0},
+		{"socket", required_argument, NULL, 'c'},
+		{"seed", required_argument, NULL, 's'},
+		{"peers", required_argument, NULL, 'p'},
+		{"install", no_argument, NULL, 'i'},
+		{"wait", required_argument, NULL, 'w'},
+		{"timeout", required_argument, NULL, 't'},
+		{"loop", no_argument, NULL, 'o'},
+		{"install-late", no_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0},
 	};
 	static struct ctl c; /* a 64 KiB message buffer */
 	const char *path = NULL, *phase = NULL;
 	struct ws_tp_items items = {0}, delivered = {0};
 	struct targets t = {0};
-	bool do_install = false, loop = false;
+	bool do_install = false, loop = false, late = false;
 	uint64_t seed = 0, peers = 4, timeout = 30;
 	struct ws_tp_scn s;
 	int ch, ret = 1;
@@ -335,6 +352,9 @@ int ws_tp_cmd_ctl(int argc, char **argv)
 		case 'o':
 			loop = true;
 			break;
+		case 'L':
+			do_install = late = true;
+			break;
 		case 'w':
 			phase = optarg;
 			break;
@@ -347,14 +367,16 @@ int ws_tp_cmd_ctl(int argc, char **argv)
 		}
 	}
 	if (!path || optind != argc || do_install == (phase != NULL) ||
-	    (phase && strcmp(phase, "wan") && strcmp(phase, "lan") &&
-	     strcmp(phase, "keepalives")) ||
+	    (phase && strcmp(phase, "wan") && strcmp(phase, "lan") && strcmp(phase, "keepalives") &&
+	     strcmp(phase, "flushed")) ||
 	    (loop && phase && !strcmp(phase, "wan")) ||
 	    (!loop && phase && !strcmp(phase, "keepalives"))) {
 		fprintf(stderr,
-			"usage: %s --socket PATH --seed N (--peers N | --loop) "
-			"(--install | --wait wan|lan|keepalives [--timeout SEC])\n"
-			"(--wait keepalives: only with --loop)\n",
+			"usage: %s --socket PATH --seed N (--peers N | --loop)\n"
+			"  (--install | --install-late | --wait wan|lan|flushed|keepalives "
+			"[--timeout SEC])\n"
+			"  (--wait keepalives: only with --loop; --install-late: 3 peers or "
+			"more)\n",
 			prog);
 		return 2;
 	}
@@ -364,10 +386,15 @@ int ws_tp_cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "%s: --peers 1..%d\n", prog, WS_TP_SCN_MAX_PEERS);
 		return 2;
 	}
+	if (late && s.late < 0) {
+		fprintf(stderr, "%s: no late peer in this scenario\n", prog);
+		ws_tp_scn_clear(&s);
+		return 2;
+	}
 	if (ctl_open(&c, path))
 		goto out;
 	if (do_install) {
-		ret = install(&c, &s) ? 1 : 0;
+		ret = install(&c, &s, late) ? 1 : 0;
 		goto out;
 	}
 	if (!strcmp(phase, "keepalives")) {
@@ -380,6 +407,14 @@ int ws_tp_cmd_ctl(int argc, char **argv)
 			goto build;
 		targets_of(&t, &items);
 		target(&t, "wan_rx", items.n); /* every frame of the phase was received */
+	} else if (!strcmp(phase, "flushed")) {
+		/* the late peer's keypair landed: its staged packets left */
+		if (ws_tp_traffic_lan(&s, &items))
+			goto build;
+		target(&t, "staged_flushed", ws_tp_items_count(&items, "staged"));
+		target(&t, "tx_encrypted",
+		       ws_tp_items_count(&items, "tx_encrypted") +
+			       ws_tp_items_count(&items, "staged"));
 	} else {
 		if (ws_tp_traffic_lan(&s, &items) ||
 		    (loop && ws_tp_traffic_loop_delivered(&items, &delivered)))

@@ -428,6 +428,7 @@ static void expect_counter(json_t *counters, const char *name, uint64_t want)
 
 static void check_stats(struct check *c, const char *path, size_t wan_out_frames)
 {
+	uint64_t late;
 	const char *names[MAX_NAMES];
 	size_t n = 0;
 	json_error_t err;
@@ -447,10 +448,15 @@ static void check_stats(struct check *c, const char *path, size_t wan_out_frames
 	}
 	n = ws_tp_items_counters(&c->wan, names, MAX_NAMES);
 	n += ws_tp_items_counters(&c->lan, names + n, MAX_NAMES - n);
+	late = ws_tp_items_count(&c->lan, "staged");
 	for (size_t i = 0; i < n; i++)
 		expect_counter(counters, names[i],
 			       ws_tp_items_count(&c->wan, names[i]) +
-				       ws_tp_items_count(&c->lan, names[i]));
+				       ws_tp_items_count(&c->lan, names[i]) +
+				       (strcmp(names[i], "tx_encrypted") ? 0 : late));
+	/* the late peer's packets: staged, then flushed and encrypted when its keypair landed */
+	if (late)
+		expect_counter(counters, "staged_flushed", late);
 	expect_counter(counters, "plain_rx", c->lan.n);
 	if (c->s.loop) {
 		/* the WAN loops: all it sent came back, keepalives included */

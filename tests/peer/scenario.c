@@ -68,6 +68,7 @@ int ws_tp_scn_init(struct ws_tp_scn *s, uint64_t seed, unsigned int n_peers)
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
 	s->n_peers = n_peers;
+	s->late = n_peers >= 3 ? 2 : -1;
 	ip4(&s->dp4, 198, 18, 0, 1);
 	ip6(&s->dp6, wan6, 0, 1);
 	ip4(&s->lan4, 10, 1, 0, 50);
@@ -98,6 +99,7 @@ void ws_tp_scn_init_loop(struct ws_tp_scn *s, uint64_t seed)
 {
 	ws_tp_scn_init(s, seed, 2);
 	s->loop = true;
+	s->late = -1;
 	for (unsigned int i = 0; i < 2; i++) {
 		struct ws_tp_scn_peer *p = &s->peers[i], *other = &s->peers[1 - i];
 

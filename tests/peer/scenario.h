@@ -12,6 +12,9 @@
  *   peer i: endpoint 198.18.0.(100+i) (even i) or [2001:db8:18::(100+i)] (odd i), port 40000+i,
  *           MAC 02:00:00:00:01:i, allowed-ips 10.200.i.0/24 and fd00:200:0:i::/64,
  *           dataplane receives on index 0x1000+i, the peer on 0x2000+i
+ *   with 3 or more peers, peer 2 is "late": its keypair is installed only after the LAN sent
+ *   it packets (which the dataplane must stage, then flush); it sends no data, only an ARP
+ *   request, from which the dataplane learns its MAC
  *
  * The loop variant has no outside peer: two dataplane peers whose endpoint is the dataplane's
  * own WAN address and port, with crossed keypairs (what it sends to one it receives as the
@@ -53,6 +56,7 @@ struct ws_tp_scn {
 	uint64_t seed;
 	unsigned int n_peers;
 	bool loop;
+	int late; /* the peer whose keypair comes late, or -1 */
 	struct ws_tp_scn_peer peers[WS_TP_SCN_MAX_PEERS];
 	struct ws_tp_ipaddr dp4, dp6;     /* dataplane WAN addresses */
 	struct ws_tp_ipaddr lan4, lan6;   /* the LAN host */

@@ -106,6 +106,33 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
+/* An ARP request from IPv4 peer i for the dataplane's WAN address. */
+static int arp_request(struct ws_tp_items *l, const struct ws_tp_scn *s, unsigned int i)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const struct ws_tp_scn_peer *p = &s->peers[i];
+	struct ws_tp_item *it = add(l, "to_kernel", (int)i);
+	uint8_t *f;
+
+	if (!it || p->outer.family != AF_INET)
+		return -1;
+	f = it->frame;
+	memcpy(f, bcast, 6);
+	memcpy(f + 6, p->mac, 6);
+	put16(f + 12, 0x0806);
+	put16(f + 14, 1);      /* Ethernet */
+	put16(f + 16, 0x0800); /* IPv4 */
+	f[18] = 6;
+	f[19] = 4;
+	put16(f + 20, 1); /* request */
+	memcpy(f + 22, p->mac, 6);
+	memcpy(f + 28, p->outer.bytes, 4);
+	memset(f + 32, 0, 6);
+	memcpy(f + 38, s->dp4.bytes, 4);
+	it->len = 42;
+	return 0;
+}
+
 int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 {
 	uint8_t pkt[WS_TP_INNER_MTU];
@@ -117,6 +144,9 @@ int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 	/* the valid traffic: every peer, both inner families, every size */
 	for (unsigned int i = 0; i < s->n_peers; i++) {
 		struct ws_tp_scn_peer *p = &s->peers[i];
+
+		if ((int)i == s->late)
+			continue; /* no keypair yet: it sends nothing */
 
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			for (int v6 = 0; v6 < 2; v6++) {
@@ -133,7 +163,8 @@ int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 		}
 	}
 	/* a keepalive: authenticated and consumed */
-	if (data(l, s, s->n_peers - 1, "rx_keepalive", NULL, 0, false))
+	if (data(l, s, s->n_peers - 1 == (unsigned int)s->late ? 0 : s->n_peers - 1, "rx_keepalive",
+		 NULL, 0, false))
 		return -1;
 
 	/* replayed: the very first frame again, byte for byte */
@@ -201,28 +232,9 @@ int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 			return -1;
 		it->len -= 20;
 	}
-	/* ARP for our address: the kernel's business */
-	it = add(l, "to_kernel", 0);
-	if (!it)
+	/* ARP for our address: the kernel's business (and the late peer's MAC) */
+	if (arp_request(l, s, 0) || (s->late >= 0 && arp_request(l, s, (unsigned int)s->late)))
 		return -1;
-	{
-		static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-		uint8_t *f = it->frame;
-
-		memcpy(f, bcast, 6);
-		memcpy(f + 6, p0->mac, 6);
-		put16(f + 12, 0x0806);
-		put16(f + 14, 1);      /* Ethernet */
-		put16(f + 16, 0x0800); /* IPv4 */
-		f[18] = 6;
-		f[19] = 4;
-		put16(f + 20, 1); /* request */
-		memcpy(f + 22, p0->mac, 6);
-		memcpy(f + 28, p0->outer.bytes, 4);
-		memset(f + 32, 0, 6);
-		memcpy(f + 38, s->dp4.bytes, 4);
-		it->len = 42;
-	}
 	for (size_t k = 0; k < l->n; k++)
 		if (!l->v[k].len)
 			return -1;
@@ -249,7 +261,8 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 					from ? (v6 ? &from->inner6 : &from->inner4)
 					     : (v6 ? &s->lan6 : &s->lan4);
 
-				it = add(l, "tx_encrypted", (int)i);
+				/* the late peer's wait for its keypair, then leave */
+				it = add(l, (int)i == s->late ? "staged" : "tx_encrypted", (int)i);
 				if (!it)
 					return -1;
 				n = echo(it->inner, sizeof(it->inner), s, src,
