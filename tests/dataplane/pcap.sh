@@ -67,6 +67,10 @@ trap 'exit 1' INT TERM
 skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (net_tap exception port)"
 command -v ip >/dev/null || skip "needs ip"
+case "$MODE/$WAN" in
+rtc/pcap | rtc/ring | pipeline/pcap | pipeline/ring) ;;
+*) echo "usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]"; exit 2 ;;
+esac
 [ -x "$BIN" ] || { echo "no binary $BIN"; exit 1; }
 [ -x "$PEER" ] || { echo "no binary $PEER"; exit 1; }
 ip netns add "$NS" || skip "cannot create network namespaces"
