@@ -9,7 +9,8 @@
 # decryptable by its peer with the right index, counter and padding, and the exact per-reason
 # counters of --stats-on-exit (replays, wrong inner source, unknown index, bad tag, truncated
 # and malformed frames), with every mempool full again at exit. One peer gets its keypair only
-# after the LAN sent it packets: they are staged, then flushed when the keypair lands.
+# after the LAN sent it packets: they are staged, then flushed when the keypair lands. Another
+# roams to a new source port: what the LAN sends it must go there.
 #
 # net_pcap reads its rx_pcap when the port is probed and then at every rx burst, so the rx
 # files are FIFOs: the pcap file header goes in before the dataplane starts (the probe reads

@@ -97,8 +97,13 @@ static void test_wan_frames(void)
 	struct ws_tp_items l = {0}, again = {0};
 	unsigned int delivered = 0, broken = 0;
 
+	uint16_t port[4];
+
 	CHECK(ws_tp_scn_init(&s, 7, 4) == 0);
+	for (int i = 0; i < 4; i++)
+		port[i] = s.peers[i].port;
 	CHECK(ws_tp_traffic_wan(&s, &l) == 0);
+	CHECK(s.peers[1].port == port[1] + 100); /* peer 1 roamed */
 	for (size_t k = 0; k < l.n; k++) {
 		const struct ws_tp_item *it = &l.v[k];
 		struct ws_tp_frame_udp_info u;
@@ -110,7 +115,8 @@ static void test_wan_frames(void)
 			const struct ws_tp_scn_peer *p = &s.peers[it->peer];
 
 			CHECK(ws_tp_frame_parse_udp(it->frame, it->len, &u, &why) == 0);
-			CHECK(u.dport == WS_TP_SCN_PORT && u.sport == p->port);
+			CHECK(u.dport == WS_TP_SCN_PORT &&
+			      (u.sport == port[it->peer] || u.sport == p->port));
 			CHECK(ws_tp_ipaddr_equal(&u.src, &p->outer));
 			n = ws_transport_decrypt(plain, u.payload, u.payload_len, p->key_in,
 						 &counter);
@@ -124,10 +130,11 @@ static void test_wan_frames(void)
 			broken += ws_tp_frame_parse_udp(it->frame, it->len, &u, &why) != 0;
 		}
 	}
-	CHECK(delivered == 3 * 8); /* peer 2 is late: no keypair, no data */
+	CHECK(delivered == 3 * 8 + 1); /* peer 2 is late: no keypair, no data; peer 1 roams */
+	CHECK(ws_tp_items_count(&l, "rx_decrypted") == 3 * 8 + 1);
 	CHECK(broken == 5);
 	CHECK(ws_tp_items_count(&l, "drop_replay") == 1);
-	CHECK(ws_tp_items_count(&l, "rx_wg_data") == 24 + 6);
+	CHECK(ws_tp_items_count(&l, "rx_wg_data") == 25 + 6);
 	CHECK(ws_tp_items_count(&l, "to_kernel") == 2);
 	/* the same seed gives the same frames */
 	CHECK(ws_tp_scn_init(&s, 7, 4) == 0);

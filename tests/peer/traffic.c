@@ -162,6 +162,21 @@ int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 			}
 		}
 	}
+	/*
+	 * Roaming: peer 1 moves to another source port. Its packet is delivered and everything
+	 * for peer 1 goes to the new port from then on (pcap-check finds peers by address and
+	 * port). Not asserted: the EV_ENDPOINT event and counter. The dataplane posts it at most
+	 * every 100 ms per peer and drops a suppressed one for good (decrypt.c roam_check), so a
+	 * move right after the peer's previous packets never reaches the control process.
+	 */
+	if (s->n_peers >= 2 && s->late != 1) {
+		struct ws_tp_scn_peer *p1 = &s->peers[1];
+
+		p1->port = (uint16_t)(p1->port + 100);
+		n = echo(pkt, sizeof(pkt), s, &p1->inner4, &s->lan4, 0x101, 100, 64);
+		if (!n || data(l, s, 1, "rx_decrypted", pkt, n, true))
+			return -1;
+	}
 	/* a keepalive: authenticated and consumed */
 	if (data(l, s, s->n_peers - 1 == (unsigned int)s->late ? 0 : s->n_peers - 1, "rx_keepalive",
 		 NULL, 0, false))
