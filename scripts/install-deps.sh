@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
 	gcc pkg-config meson ninja-build python3
 	libdpdk-dev dpdk libipsec-mb-dev libyaml-dev libjansson-dev libsodium-dev libb2-dev libssl-dev
+	librte-net-pcap23 libpcap-dev # net_pcap: tests/dataplane/pcap.sh, ws-testpeer raw mode
 	wireguard-go wireguard-tools iproute2 iputils-ping iperf3 procps
 )
 

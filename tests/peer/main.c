@@ -6,6 +6,9 @@
  * Everything that arrives is handled whatever step is running: a late initiation is answered,
  * echo requests are answered with --answer-pings, and keepalives are counted. --flood first puts
  * the peer under load so the handshake has to go through a cookie reply (--expect-cookie).
+ *
+ * Subcommands for raw-frame tests with static keys instead of a handshake (modes.h):
+ *   ws-testpeer pcap-write|pcap-check|ctl ...
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "crypto.h"
+#include "modes.h"
 #include "options.h"
 #include "packet.h"
 #include "session.h"
@@ -443,6 +447,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ws-testpeer: crypto initialisation failed\n");
 		return 1;
 	}
+	/* the raw mode and its control client: subcommands, each with its own options */
+	if (argc > 1 && !strcmp(argv[1], "pcap-write"))
+		return ws_tp_cmd_pcap_write(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "pcap-check"))
+		return ws_tp_cmd_pcap_check(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ws_tp_cmd_ctl(argc - 1, argv + 1);
 	if (ws_tp_options_parse(&p.opt, argc, argv) != 0)
 		return 2;
 	p.udp.fd = -1;

@@ -22,6 +22,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ws-testpeer (--initiate | --respond) [options]\n"
+		"       ws-testpeer pcap-write|pcap-check|ctl ...  (static-key raw mode)\n"
 		"  --private-key-file FILE   our private key, base64 as `wg genkey` writes it\n"
 		"  --private-key B64         same, inline (visible in ps: prefer the file)\n"
 		"  --peer-public B64         the peer's public key\n"
