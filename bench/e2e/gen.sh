@@ -34,7 +34,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 build=$here/../../build
 json=
 smoke=0
-secs=5
+secs=10
 peers=32
 dec_rate=0
 enc_rate=50000
@@ -74,8 +74,13 @@ if [ -n "${BENCH_GEN_ONLY:-}" ]; then # a regular expression over "direction siz
 	RUNS=("${only[@]}")
 fi
 
+# BENCH_GEN_APP_CPU=0 swaps the CPUs (the appliance on CPU 0, the generator on CPU 1): e.g. when
+# other jobs' DPDK workers busy-poll CPU 1, where tests/e2e/lib.sh puts them
+CPU_APP=${BENCH_GEN_APP_CPU:-$(($(nproc) > 1 ? 1 : 0))}
+CPU_GEN=$(($(nproc) > 1 && CPU_APP == 0 ? 1 : 0))
+
 NOTES=(
-	"ws-gen (and ws-blast) run on CPU 0, the appliance on CPU 1 (wirespeed's polling worker lcore; wireguard-go pinned with taskset, all threads); both on this machine's $(nproc) shared vCPUs, so absolute rates are low and move between runs: the cycles-per-packet ratio is the figure to read"
+	"ws-gen (and ws-blast) run on CPU $CPU_GEN, the appliance on CPU $CPU_APP (wirespeed's polling worker lcore; wireguard-go pinned with taskset, all threads); both on this machine's $(nproc) shared vCPUs, so absolute rates are low and move between runs: the cycles-per-packet ratio is the figure to read"
 	"the WAN is a veth read through the kernel by both: wirespeed's dataplane with net_af_packet (mmap ring, a sendto per tx burst), wireguard-go with its UDP socket. The kernel's receive work (veth, af_packet copy or IP/UDP stack) runs in the sender's softirq, i.e. on the generator's CPU for the decrypt direction and on the appliance's for ws-gen's replies; the af_packet rx ring copy and tx syscalls that a real NIC would not need count against the dataplane"
 	"the tunnel side is a TAP (wirespeed, net_tap: a readv/writev syscall per packet) or TUN (wireguard-go: a read/write per packet); the kernel's processing of the delivered inner packets (UDP to a closed port; its ICMP answers are rate-limited) runs in the writer's context and counts for both"
 	"decrypt: ws-gen sends at --rate ${dec_rate} pps (0: as fast as it can on one lcore; it is then the limit, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps (its few replies count as verified). Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
@@ -95,13 +100,11 @@ if ! reason=$(wsns_preflight); then skip "$reason"; fi
 for cmd in python3 taskset; do
 	command -v "$cmd" >/dev/null || skip "missing command: $cmd"
 done
-GEN=$(realpath -e -- "$build/bench/gen/ws-gen" 2>/dev/null) &&
-	BLAST=$(realpath -e -- "$build/bench/gen/ws-blast" 2>/dev/null) || {
+if ! GEN=$(realpath -e -- "$build/bench/gen/ws-gen" 2>/dev/null) ||
+	! BLAST=$(realpath -e -- "$build/bench/gen/ws-blast" 2>/dev/null); then
 	echo "bench gen: ws-gen or ws-blast not built in $build" >&2
 	exit 1
-}
-CPU_GEN=0
-CPU_APP=$(($(nproc) > 1 ? 1 : 0))
+fi
 
 OUT_TMP=$(mktemp -d /tmp/ws-bench-gen.XXXXXX)
 RESULTS=$OUT_TMP/results.jsonl
@@ -168,6 +171,13 @@ EOF
 		net.ipv4.conf.wan0v.rp_filter=1 net.ipv4.conf.all.rp_filter=1 \
 		net.ipv6.conf.wan0v.disable_ipv6=1 >/dev/null || return 1
 	e2e_dp_start "$E2E_TMP/app.yaml" && e2e_ctl_start "$E2E_TMP/app.yaml" || return 1
+	if [ "$CPU_APP" != 1 ]; then # e2e_dp_start pins the worker lcore to CPU 1: move it
+		local t
+		for t in "/proc/$E2E_DP_PID/task/"*; do
+			grep -q '^rte-worker' "$t/comm" 2>/dev/null &&
+				{ taskset -p -c "$CPU_APP" "${t##*/}" >/dev/null || return 1; }
+		done
+	fi
 	[ "$(wg show "$APP_IF" peers | wc -l)" -eq "$peers" ] || {
 		echo "the appliance does not have $peers peers" >&2
 		return 1
@@ -213,14 +223,18 @@ snap() {
 # Every peer has sent the appliance something since this ws-gen started, i.e. on its new
 # keypair (so the appliance, the responder, may use it): `wg show transfer` counts received
 # bytes, keepalives included, per peer and across keypairs, hence the comparison with before.
+# shellcheck disable=SC2317 # this and the next three: called through e2e_wait
 rx_bytes() { ip netns exec "$NS_APP" wg show "$APP_IF" transfer | awk '{ print $1, $2 }' | sort; }
+# shellcheck disable=SC2317
 all_confirmed() {
 	local n
 	n=$(rx_bytes | join "$E2E_TMP/rx.before" - | awk '$3 > $2' | wc -l) || return 1
 	[ "$n" -eq "$peers" ]
 }
+# shellcheck disable=SC2317
 wan_tx() { ip -n "$NS_APP" -s -j link show wan0v | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'; }
 # the appliance stopped sending (what it encrypted has left): two reads 200 ms apart agree
+# shellcheck disable=SC2317
 wan_quiet() {
 	local a b
 	a=$(wan_tx) && sleep 0.2 && b=$(wan_tx) && [ "$a" = "$b" ]
@@ -279,7 +293,7 @@ encrypt_run() { # SIZE
 	before=$(snap) || return 1
 	ip netns exec "$NS_APP" taskset -c "$CPU_GEN" "$BLAST" --dst 10.77.0.2 --count "$peers" \
 		--size "$size" --rate "$enc_rate" --duration "$secs" >"$E2E_TMP/blast.json" || return 1
-	e2e_wait 5 "the appliance's WAN to go quiet" wan_quiet
+	e2e_wait 2 "the appliance's WAN to go quiet" wan_quiet 2>/dev/null
 	after=$(snap) || return 1
 	# SIGTERM (timeout passes it on) stops ws-gen's run early: it still writes its JSON
 	kill -TERM "$gpid" 2>/dev/null
@@ -311,7 +325,10 @@ bench_impl() {
 	fi
 	for r in "${RUNS[@]}"; do
 		read -r dir size <<<"$r"
-		"${dir}_run" "$size" || { e2e_dump_logs >&2; return 1; }
+		case "$dir" in
+		decrypt) decrypt_run "$size" ;;
+		*) encrypt_run "$size" ;;
+		esac || { e2e_dump_logs >&2; return 1; }
 	done
 	if [ "$IMPL" = wirespeed ]; then
 		e2e_ctl_stop
