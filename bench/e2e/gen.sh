@@ -82,7 +82,7 @@ CPU_GEN=$(($(nproc) > 1 && CPU_APP == 0 ? 1 : 0))
 NOTES=(
 	"ws-gen (and ws-blast) run on CPU $CPU_GEN, the appliance on CPU $CPU_APP (wirespeed's polling worker lcore; wireguard-go pinned with taskset, all threads); both on this machine's $(nproc) shared vCPUs, so absolute rates are low and move between runs: the cycles-per-packet ratio is the figure to read"
 	"the WAN is a veth read through the kernel by both: wirespeed's dataplane with net_af_packet (mmap ring, a sendto per tx burst), wireguard-go with its UDP socket. The kernel's receive work (veth, af_packet copy or IP/UDP stack) runs in the sender's softirq, i.e. on the generator's CPU for the decrypt direction and on the appliance's for ws-gen's replies; the af_packet rx ring copy and tx syscalls that a real NIC would not need count against the dataplane"
-	"the tunnel side is a TAP (wirespeed, net_tap: a readv/writev syscall per packet) or TUN (wireguard-go: a read/write per packet); the kernel's processing of the delivered inner packets (UDP to a closed port; its ICMP answers are rate-limited) runs in the writer's context and counts for both"
+	"the tunnel side is a TAP (wirespeed, net_tap: a readv/writev syscall per packet) or TUN (wireguard-go: a read/write per packet); the kernel's processing of the delivered inner packets (forwarded to a blackhole route: one route lookup, then dropped) runs in the writer's context and counts for both"
 	"decrypt: ws-gen sends at --rate ${dec_rate} pps (0: as fast as it can on one lcore; it is then the limit, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps (its few replies count as verified). Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
 	"wirespeed's cyc/pkt counts TSC cycles of busy poll iterations: wall-clock time, so a busy iteration preempted by the scheduler is charged in full; idle polling is not charged (busy% shows how loaded the lcore was). 'all' adds the control process's and the dataplane's non-polling threads' CPU (/proc), which is what compares with wireguard-go's whole-process CPU"
 )
@@ -124,7 +124,13 @@ gen_topology() {
 	wsns_ns_create "$NS_APP" && wsns_ns_create "$NS_GEN" || return 1
 	ip link add wan0v netns "$NS_APP" type veth peer name gen0 netns "$NS_GEN" || return 1
 	ip netns exec "$NS_GEN" sysctl -qw net.ipv6.conf.gen0.disable_ipv6=1 || return 1
-	ip -n "$NS_GEN" link set gen0 up && ip -n "$NS_APP" link set wan0v up
+	ip -n "$NS_GEN" link set gen0 up && ip -n "$NS_APP" link set wan0v up || return 1
+	# The decrypted packets' sink: ws-gen sends to 10.78.0.1, which the appliance's kernel
+	# forwards into a blackhole route, dropped after one route lookup. (To a local closed port
+	# the kernel would try an ICMP answer for every packet, route lookups included, before its
+	# rate limit: most of the appliance's time per packet in a profile, the same for both.)
+	ip netns exec "$NS_APP" sysctl -qw net.ipv4.ip_forward=1 >/dev/null &&
+		ip -n "$NS_APP" route add blackhole 10.78.0.0/24
 }
 
 # The peers: ws-gen writes their keys and the appliance's view of them (YAML and `wg set`).
@@ -133,7 +139,7 @@ gen_peers() {
 	APP_PUB=$(wg pubkey <"$E2E_TMP/app.key") || return 1
 	wg genpsk >"$E2E_TMP/psk" || return 1
 	COMMON=(--peers "$peers" --server-key "$APP_PUB" --psk "$E2E_TMP/psk"
-		--src-net 198.18.0.64/26 --inner-src-net "10.77.0.2/24" --inner-dst "$APP_TUN4")
+		--src-net 198.18.0.64/26 --inner-src-net "10.77.0.2/24" --inner-dst 10.78.0.1)
 	"$GEN" "${COMMON[@]}" --config-only --write-keys "$E2E_TMP/gen.keys" \
 		--print-peer-config "$E2E_TMP/peers.yaml" >"$E2E_TMP/gen-config.log" 2>&1 || {
 		cat "$E2E_TMP/gen-config.log" >&2
