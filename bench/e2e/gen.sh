@@ -12,7 +12,8 @@
 # For each implementation the same ws-gen handshakes the same N peers (the appliance's peer list
 # is ws-gen's --print-peer-config output: YAML for wirespeed-control, `wg set` lines for
 # wireguard-go), then, for each inner size (64, 512, 1420 B):
-#   decrypt: ws-gen sends transport data for S seconds (--rate, default as fast as it can); the
+#   decrypt: ws-gen sends transport data for S seconds (--rate, default 50 kpps; 0: as fast as it
+#     can); the
 #     appliance decrypts and writes the inner packets to its tunnel TAP/TUN.
 #   encrypt: ws-gen stays connected (a trickle of data keeps the keypairs confirmed) while
 #     ws-blast sends UDP to the peers' inner addresses into the tunnel at a fixed rate; the
@@ -36,7 +37,7 @@ json=
 smoke=0
 secs=10
 peers=32
-dec_rate=0
+dec_rate=50000
 enc_rate=50000
 usage() {
 	echo "usage: bench/e2e/gen.sh [--smoke] [--json FILE] [--seconds S] [--peers N] [--rate PPS]" \
@@ -83,7 +84,8 @@ NOTES=(
 	"ws-gen (and ws-blast) run on CPU $CPU_GEN, the appliance on CPU $CPU_APP (wirespeed's polling worker lcore; wireguard-go pinned with taskset, all threads); both on this machine's $(nproc) shared vCPUs, so absolute rates are low and move between runs: the cycles-per-packet ratio is the figure to read"
 	"the WAN is a veth read through the kernel by both: wirespeed's dataplane with net_af_packet (mmap ring, a sendto per tx burst), wireguard-go with its UDP socket. The kernel's receive work (veth, af_packet copy or IP/UDP stack) runs in the sender's softirq, i.e. on the generator's CPU for the decrypt direction and on the appliance's for ws-gen's replies; the af_packet rx ring copy and tx syscalls that a real NIC would not need count against the dataplane"
 	"the tunnel side is a TAP (wirespeed, net_tap: a readv/writev syscall per packet) or TUN (wireguard-go: a read/write per packet); the kernel's processing of the delivered inner packets (forwarded to a blackhole route: one route lookup, then dropped) runs in the writer's context and counts for both"
-	"decrypt: ws-gen sends at --rate ${dec_rate} pps (0: as fast as it can on one lcore; it is then the limit, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps (its few replies count as verified). Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
+	"decrypt: ws-gen offers --rate ${dec_rate} pps (0: as fast as it can on one lcore, then the offered load differs between the two, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps (its few replies count as verified). Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
+	"in the encrypt direction net_tap signals the dataplane process (SIGIO) as packets reach the TAP; the handler runs on whichever of its non-polling threads the kernel picks (main, rte_mp_handle, telemetry-v2, eal-intr-thread, all on the generator's CPU): their /proc CPU in those runs (JSON thread_cpu_s) is in 'all' and 'alt', not in cyc/pkt"
 	"wirespeed's cyc/pkt counts TSC cycles of busy poll iterations: wall-clock time, so a busy iteration preempted by the scheduler is charged in full; idle polling is not charged (busy% shows how loaded the lcore was). 'all' adds the control process's and the dataplane's non-polling threads' CPU (/proc), which is what compares with wireguard-go's whole-process CPU"
 )
 
