@@ -18,7 +18,20 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sample import proc_cpu, telemetry  # noqa: E402  (bench/e2e/sample.py)
+from sample import proc_cpu  # noqa: E402  (bench/e2e/sample.py)
+from sample import telemetry as telemetry_once  # noqa: E402
+
+
+def telemetry(prefix, cmd, tries=3):
+    """sample.py's query, retried: on a loaded machine the dataplane's telemetry thread once
+    took longer than its 5 s timeout to answer"""
+    for i in range(tries):
+        try:
+            return telemetry_once(prefix, cmd)
+        except (OSError, ValueError) as e:  # socket.timeout is an OSError
+            if i == tries - 1:
+                raise
+            print(f"gen_sample: telemetry {cmd}: {e!r}, retrying", file=sys.stderr)
 
 
 def link_stats(ns, iface):
