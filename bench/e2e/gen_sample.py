@@ -76,8 +76,8 @@ def snap(kind, ns, tun_if, wan_if, pids, prefix=None):
         workers = [v for k, v in lc.items() if k.startswith("lcore")]
         out["busy_cycles"] = sum(v["busy_cycles"] for v in workers)
         out["idle_cycles"] = sum(v["idle_cycles"] for v in workers)
-        out["ports"] = {k: {f: v[f] for f in ("ipackets", "opackets", "imissed", "oerrors",
-                                                "rx_nombuf")}
+        out["ports"] = {k: {f: v[f] for f in ("kind", "ipackets", "opackets", "imissed",
+                                                "oerrors", "rx_nombuf")}
                         for k, v in telemetry(prefix, "/wirespeed/ports").items()
                         if isinstance(v, dict)}
     return out
@@ -108,7 +108,10 @@ def result(impl, direction, size, before, after, gen_json, blast_json=None):
             r["received"] = d("stats", "rx_wg_data")
             r["decrypted"] = d("stats", "rx_decrypted")
             r["wan_imissed"] = sum(delta(a["ports"][k], b["ports"][k], "imissed")
-                                   for k in a["ports"])
+                                   for k in a["ports"] if a["ports"][k]["kind"] == "wan")
+            # the dataplane's own count of what it wrote to the tunnel TAP (ethdev opackets)
+            r["tap_opackets"] = sum(delta(a["ports"][k], b["ports"][k], "opackets")
+                                    for k in a["ports"] if a["ports"][k]["kind"] == "tunnel-tap")
         else:
             r["received"] = d("udp", "InDatagrams")
             r["udp_rcvbuf_errors"] = d("udp", "RcvbufErrors")
