@@ -19,6 +19,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,8 @@
 
 enum {
 	BATCH = 32,
-	MIN_SIZE = 28,	  /* IPv4 + UDP headers */
-	MAX_SIZE = 1420,  /* WireGuard's default tunnel MTU */
+	MIN_SIZE = 28,	 /* IPv4 + UDP headers */
+	MAX_SIZE = 1420, /* WireGuard's default tunnel MTU */
 	MAX_COUNT = 1 << 20,
 	MAX_SECONDS = 3600,
 };
@@ -51,17 +52,19 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A decimal in [min, max], or -1 after saying which option was wrong. */
-static int parse_num(const char *opt, const char *s, double min, double max, double *out)
+/* A number in [min, max] (an integer if whole), or -1 after saying which option was wrong. */
+static int parse_num(const char *opt, const char *s, double min, double max, bool whole,
+		     double *out)
 {
 	char *end;
 	double v;
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end || v != v || v < min || v > max) {
-		fprintf(stderr, "ws-blast: --%s: \"%s\" is not a number in %g..%g\n", opt, s, min,
-			max);
+	if (errno || end == s || *end || v != v || v < min || v > max ||
+	    (whole && v != (double)(long long)v)) {
+		fprintf(stderr, "ws-blast: --%s: \"%s\" is not %s in %.15g..%.15g\n", opt, s,
+			whole ? "an integer" : "a number", min, max);
 		return -1;
 	}
 	*out = v;
@@ -70,24 +73,25 @@ static int parse_num(const char *opt, const char *s, double min, double max, dou
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ws-blast --dst A.B.C.D [--count N] [--dport PORT] [--size BYTES] "
-		   "[--rate PPS] --duration S\n"
-		   "  --dst      first destination address; --count N cycles over dst .. dst+N-1 "
-		   "(default 1)\n"
-		   "  --dport    UDP destination port (default 9, discard)\n"
-		   "  --size     IPv4 packet size, %d..%d (default 64)\n"
-		   "  --rate     datagrams per second (default 0: as fast as the kernel takes them)\n"
-		   "  --duration seconds to send, at most %d\n",
+	fprintf(f,
+		"usage: ws-blast --dst A.B.C.D [--count N] [--dport PORT] [--size BYTES] "
+		"[--rate PPS] --duration S\n"
+		"  --dst      first destination address; --count N cycles over dst .. dst+N-1 "
+		"(default 1)\n"
+		"  --dport    UDP destination port (default 9, discard)\n"
+		"  --size     IPv4 packet size, %d..%d (default 64)\n"
+		"  --rate     datagrams per second (default 0: as fast as the kernel takes them)\n"
+		"  --duration seconds to send, at most %d\n",
 		MIN_SIZE, MAX_SIZE, MAX_SECONDS);
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"dst", required_argument, NULL, 'd'},	    {"count", required_argument, NULL, 'n'},
-		{"dport", required_argument, NULL, 'p'},    {"size", required_argument, NULL, 's'},
-		{"rate", required_argument, NULL, 'r'},	    {"duration", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},	    {NULL, 0, NULL, 0},
+		{"dst", required_argument, NULL, 'd'},	 {"count", required_argument, NULL, 'n'},
+		{"dport", required_argument, NULL, 'p'}, {"size", required_argument, NULL, 's'},
+		{"rate", required_argument, NULL, 'r'},	 {"duration", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
 	};
 	struct in_addr dst = {0};
 	double count = 1, dport = 9, size = 64, rate = 0, duration = -1, v;
@@ -103,23 +107,23 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			if (parse_num("count", optarg, 1, MAX_COUNT, &count))
+			if (parse_num("count", optarg, 1, MAX_COUNT, true, &count))
 				return 2;
 			break;
 		case 'p':
-			if (parse_num("dport", optarg, 1, 65535, &dport))
+			if (parse_num("dport", optarg, 1, 65535, true, &dport))
 				return 2;
 			break;
 		case 's':
-			if (parse_num("size", optarg, MIN_SIZE, MAX_SIZE, &size))
+			if (parse_num("size", optarg, MIN_SIZE, MAX_SIZE, true, &size))
 				return 2;
 			break;
 		case 'r':
-			if (parse_num("rate", optarg, 0, 1e9, &rate))
+			if (parse_num("rate", optarg, 0, 1e9, false, &rate))
 				return 2;
 			break;
 		case 't':
-			if (parse_num("duration", optarg, 0, MAX_SECONDS, &v))
+			if (parse_num("duration", optarg, 0, MAX_SECONDS, false, &v))
 				return 2;
 			duration = v;
 			break;
@@ -179,8 +183,9 @@ int main(int argc, char **argv)
 
 			if (due < 1) {
 				double wait = (1 - due) / rate;
-				struct timespec ts = {.tv_sec = 0,
-						      .tv_nsec = (long)(wait < 1e-3 ? wait * 1e9 : 1e6)};
+				struct timespec ts = {
+					.tv_sec = 0,
+					.tv_nsec = (long)(wait < 1e-3 ? wait * 1e9 : 1e6)};
 
 				nanosleep(&ts, NULL);
 				t = now_s();
@@ -190,17 +195,18 @@ int main(int argc, char **argv)
 				want = (unsigned int)due;
 		}
 		for (unsigned int i = 0; i < want; i++) {
-			msgs[i] = (struct mmsghdr){
-				.msg_hdr = {.msg_name = &to[next], .msg_namelen = sizeof(to[0]),
-					    .msg_iov = &iov, .msg_iovlen = 1}};
+			msgs[i] = (struct mmsghdr){.msg_hdr = {.msg_name = &to[next],
+							       .msg_namelen = sizeof(to[0]),
+							       .msg_iov = &iov,
+							       .msg_iovlen = 1}};
 			next = next + 1 == n ? 0 : next + 1;
 		}
 		int k = sendmmsg(fd, msgs, want, 0);
 
 		if (k < 0) {
 			if (errno == ENOBUFS || errno == EAGAIN || errno == ECONNREFUSED) {
-				/* a full queue or an ICMP error from an earlier datagram: that message
-				 * was not sent; carry on with the next */
+				/* a full queue or an ICMP error from an earlier datagram: that
+				 * message was not sent; carry on with the next */
 				refused++;
 			} else if (errno != EINTR) {
 				perror("ws-blast: sendmmsg");

@@ -24,7 +24,8 @@ fail() {
 # --- bad options: exit status 2, nothing sent
 for args in "--dst 10.0.0.1" "--duration 1" "--dst 10.0.0.256 --duration 1" \
 	"--dst 10.0.0.1 --duration 1 --size 27" "--dst 10.0.0.1 --duration 1 --size 1421" \
-	"--dst 10.0.0.1 --duration 1 --count 0" "--dst 10.0.0.1 --duration x" \
+	"--dst 10.0.0.1 --duration 1 --count 0" "--dst 10.0.0.1 --duration 1 --count 2.5" \
+	"--dst 10.0.0.1 --duration x" \
 	"--dst 10.0.0.1 --duration 1 extra"; do
 	# shellcheck disable=SC2086 # args is a word list
 	"$blast" $args >/dev/null 2>&1
