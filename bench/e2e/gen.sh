@@ -13,8 +13,7 @@
 # is ws-gen's --print-peer-config output: YAML for wirespeed-control, `wg set` lines for
 # wireguard-go), then, for each inner size (64, 512, 1420 B):
 #   decrypt: ws-gen sends transport data for S seconds (--rate, default 50 kpps; 0: as fast as it
-#     can); the
-#     appliance decrypts and writes the inner packets to its tunnel TAP/TUN.
+#     can); the appliance decrypts and writes the inner packets to its tunnel TAP/TUN.
 #   encrypt: ws-gen stays connected (a trickle of data keeps the keypairs confirmed) while
 #     ws-blast sends UDP to the peers' inner addresses into the tunnel at a fixed rate; the
 #     appliance encrypts towards ws-gen, which decrypts and authenticates every packet.
@@ -82,11 +81,11 @@ CPU_GEN=$(($(nproc) > 1 && CPU_APP == 0 ? 1 : 0))
 
 NOTES=(
 	"ws-gen (and ws-blast) run on CPU $CPU_GEN, the appliance on CPU $CPU_APP (wirespeed's polling worker lcore; wireguard-go pinned with taskset, all threads); both on this machine's $(nproc) shared vCPUs, so absolute rates are low and move between runs: the cycles-per-packet ratio is the figure to read"
-	"the WAN is a veth read through the kernel by both: wirespeed's dataplane with net_af_packet (mmap ring, a sendto per tx burst), wireguard-go with its UDP socket. The kernel's receive work (veth, af_packet copy or IP/UDP stack) runs in the sender's softirq, i.e. on the generator's CPU for the decrypt direction and on the appliance's for ws-gen's replies; the af_packet rx ring copy and tx syscalls that a real NIC would not need count against the dataplane"
+	"the WAN is a veth read through the kernel by both: wirespeed's dataplane with net_af_packet (mmap ring, a sendto per tx burst), wireguard-go with its UDP socket. The kernel's receive work (veth, af_packet copy or IP/UDP stack) runs in the sender's softirq, i.e. on the generator's CPU in the decrypt direction and on the appliance's in the encrypt direction (its frames to ws-gen); the af_packet rx ring copy and tx syscalls that a real NIC would not need count against the dataplane"
 	"the tunnel side is a TAP (wirespeed, net_tap: a readv/writev syscall per packet) or TUN (wireguard-go: a read/write per packet); the kernel's processing of the delivered inner packets (forwarded to a blackhole route: one route lookup, then dropped) runs in the writer's context and counts for both"
-	"decrypt: ws-gen offers --rate ${dec_rate} pps (0: as fast as it can on one lcore, then the offered load differs between the two, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps (its few replies count as verified). Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
+	"decrypt: ws-gen offers --rate ${dec_rate} pps (0: as fast as it can on one lcore, then the offered load differs between the two, see kpps) for ${secs} s; encrypt: ws-blast offers ${enc_rate} pps for ${secs} s while ws-gen, after a keepalive per peer to confirm its keypair, sends 1 pps. Counters are sampled around each run, so the handshakes (${peers} per run) are included in the appliance's CPU"
 	"in the encrypt direction net_tap signals the dataplane process (SIGIO) as packets reach the TAP; the handler runs on whichever of its non-polling threads the kernel picks (main, rte_mp_handle, telemetry-v2, eal-intr-thread, all on the generator's CPU): their /proc CPU in those runs (JSON thread_cpu_s) is in 'all' and 'alt', not in cyc/pkt"
-	"wirespeed's cyc/pkt counts TSC cycles of busy poll iterations: wall-clock time, so a busy iteration preempted by the scheduler is charged in full; idle polling is not charged (busy% shows how loaded the lcore was). 'all' adds the control process's and the dataplane's non-polling threads' CPU (/proc), which is what compares with wireguard-go's whole-process CPU"
+	"wirespeed's cyc/pkt counts TSC cycles of busy poll iterations: wall-clock time, so a busy iteration preempted by the scheduler is charged in full; idle polling is not charged (busy% shows how loaded the lcore was). 'all' adds the control process's and the dataplane's non-polling threads' CPU (/proc), which is what compares with wireguard-go's whole-process CPU; 'alt' uses the polling thread's scheduled CPU time x busy% instead of busy TSC cycles, the figure to read on a loaded machine"
 )
 
 # shellcheck source-path=SCRIPTDIR source=../../tests/e2e/lib.sh
