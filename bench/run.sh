@@ -10,7 +10,9 @@
 # --smoke runs every benchmark at tiny sizes (what CI does, so they never rot).
 # The e2e benchmark (bench/e2e/run.sh: iperf3 through the appliance and through wireguard-go,
 # CPU per tunnelled packet) needs root, wireguard-go and iperf3; without them it says
-# "skipped" and counts as run.
+# "skipped" and counts as run. So does the gen benchmark (bench/e2e/gen.sh: ws-gen handshakes
+# N peers with the appliance and with wireguard-go and sends transport data at 64/512/1420 B;
+# ws-blast feeds the tunnel for the encrypt direction; cycles per packet of each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,13 +70,14 @@ if [ -x "$build/bench/dataplane/ws-bench-dataplane" ]; then
 	run dataplane-profile "$build/bench/dataplane/ws-bench-dataplane-profile"
 fi
 run e2e bench/e2e/run.sh "$build"
+run gen bench/e2e/gen.sh "$build"
 
 python3 - "$out" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 report = {"machine": open(os.path.join(out, "machine.txt")).read()}
 for name in ("crypto", "handshake", "peers", "tables", "peers-push", "dataplane",
-             "dataplane-profile", "e2e"):
+             "dataplane-profile", "e2e", "gen"):
     p = os.path.join(out, name + ".json")
     if os.path.exists(p):
         with open(p) as f:
