@@ -78,6 +78,9 @@ typedef void (*ws_dp_stage_fn)(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, u
 struct ws_dp_rxq {
 	uint16_t port; /* index into ws_dp.ports */
 	uint16_t queue;
+	/* the PMD may block in rx (net_pcap reading a FIFO): polled offline for RCU, so a
+	 * writer's grace period does not wait for input that may never come */
+	bool may_block;
 	ws_dp_stage_fn stage;
 };
 
@@ -195,11 +198,15 @@ struct ws_dp_wevent {
 };
 
 /* Workers: queue an event for the service lcore (dropped, counted, when the ring is full). */
-void ws_dp_post_event(struct ws_dp_lcore *lc, const struct ws_dp_wevent *ev);
+/* false when the event ring was full (counted; the event is lost) */
+bool ws_dp_post_event(struct ws_dp_lcore *lc, const struct ws_dp_wevent *ev);
 
 /* port.c */
 int ws_dp_ports_setup(struct ws_dp *dp, char *err, size_t errlen);
 void ws_dp_ports_snapshot(struct ws_dp *dp);
+/* After the workers stopped: frees what still waits in the rx queues (a loopback ring, a TAP's
+ * last frames), so the mempool check at exit counts only real leaks. Returns the count. */
+unsigned int ws_dp_ports_drain(struct ws_dp *dp);
 void ws_dp_ports_close(struct ws_dp *dp);
 const char *ws_dp_port_kind_name(enum ws_dp_port_kind k);
 

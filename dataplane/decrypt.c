@@ -79,8 +79,11 @@ static void roam_check(struct ws_dp_lcore *lc, struct ws_dp_peer *p, const struc
 
 	outer_source(m, &src);
 	ws_dp_peer_endpoint(p, &ep);
-	if (likely(!memcmp(&src, &ep.addr, sizeof(src)) && ep.have_mac))
-		return;
+	if (likely(!memcmp(&src, &ep.addr, sizeof(src)) && ep.have_mac)) {
+		if (likely(!__atomic_load_n(&p->roam_unreported, __ATOMIC_RELAXED)))
+			return;
+		goto report; /* moved here earlier, but that event was held back or lost */
+	}
 	/*
 	 * Roaming takes effect before this packet is delivered, as in the kernel, so that the
 	 * answer to it already goes to the new address (the service lcore would apply it a
@@ -92,6 +95,8 @@ static void roam_check(struct ws_dp_lcore *lc, struct ws_dp_peer *p, const struc
 	p->ep.mac = eth->src_addr;
 	p->ep.have_mac = true;
 	rte_seqlock_write_unlock(&p->ep_lock);
+	__atomic_store_n(&p->roam_unreported, 1, __ATOMIC_RELAXED);
+report:
 	/* tell the control process (at most ten events a second per peer) */
 	if (!rate_ok(&p->last_roam_post_ns, now, WS_NSEC_PER_SEC / 10))
 		return;
@@ -102,7 +107,8 @@ static void roam_check(struct ws_dp_lcore *lc, struct ws_dp_peer *p, const struc
 	ev.peer_id = peer_id;
 	memcpy(ev.addr, src.addr, sizeof(ev.addr));
 	memcpy(ev.mac, eth->src_addr.addr_bytes, 6);
-	ws_dp_post_event(lc, &ev);
+	if (ws_dp_post_event(lc, &ev))
+		__atomic_store_n(&p->roam_unreported, 0, __ATOMIC_RELAXED);
 }
 
 /* Once per run of one keypair's authenticated packets: confirmation and keep_key_fresh. */

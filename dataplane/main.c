@@ -62,6 +62,7 @@ static void setup_classifier(void)
 /* Undoes whatever setup got done; returns true when every mempool came back full. */
 static bool teardown(void)
 {
+	unsigned int drained;
 	bool full;
 
 	ws_dp_lcores_release(&ws_dp); /* drains the service ring: before the socket closes */
@@ -71,6 +72,9 @@ static bool teardown(void)
 	ws_dp_ctl_close(&ws_dp.ctl);
 	ws_dp_ports_snapshot(&ws_dp);
 	rte_spinlock_lock(&ws_dp_state_lock);
+	drained = ws_dp_ports_drain(&ws_dp);
+	if (drained)
+		RTE_LOG(INFO, USER1, "%u frames left in rx queues at exit, freed\n", drained);
 	ws_dp_ports_close(&ws_dp);
 	rte_spinlock_unlock(&ws_dp_state_lock);
 	full = ws_dp_mempools_full(&ws_dp);

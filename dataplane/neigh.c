@@ -530,10 +530,11 @@ void ws_dp_lan_tick(uint64_t now)
 }
 
 /*
- * The table's hash: CRC32 like rte_hash_crc, over a copy of the key, since rte_hash_crc reads
- * 8-byte words in place and keys (20 bytes of uint8_t) need not be 8-byte aligned.
+ * The neighbour tables' hash (WAN and LAN): CRC32 like rte_hash_crc, over a copy of the key,
+ * since rte_hash_crc reads 8-byte words in place and keys (20 bytes of uint8_t) need not be
+ * 8-byte aligned.
  */
-static uint32_t lan_key_hash(const void *key, uint32_t len, uint32_t init)
+uint32_t ws_dp_neigh_key_hash(const void *key, uint32_t len, uint32_t init)
 {
 	uint64_t w[3] = {0};
 
@@ -558,7 +559,7 @@ int ws_dp_lan_setup(struct ws_dp *dp, char *err, size_t errlen)
 		.name = "ws_lan_neigh",
 		.entries = WS_DP_LAN_NEIGH_MAX,
 		.key_len = sizeof(struct ws_dp_neigh_key),
-		.hash_func = lan_key_hash,
+		.hash_func = ws_dp_neigh_key_hash,
 		.socket_id = (int)rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};

@@ -428,6 +428,31 @@ void ws_dp_ports_close(struct ws_dp *dp)
 	}
 }
 
+unsigned int ws_dp_ports_drain(struct ws_dp *dp)
+{
+	struct rte_mbuf *pkts[32];
+	unsigned int total = 0;
+
+	for (unsigned int i = 0; i < dp->n_ports; i++) {
+		const struct ws_dp_port *p = &dp->ports[i];
+
+		if (!p->present || !p->started)
+			continue;
+		for (uint16_t q = 0; q < p->n_rxq; q++) {
+			/* bounded: a source that keeps sending must not hold up the exit */
+			for (int round = 0; round < 64; round++) {
+				uint16_t n = rte_eth_rx_burst(p->port_id, q, pkts, RTE_DIM(pkts));
+
+				if (n == 0)
+					break;
+				rte_pktmbuf_free_bulk(pkts, n);
+				total += n;
+			}
+		}
+	}
+	return total;
+}
+
 void ws_dp_ports_snapshot(struct ws_dp *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ports; i++) {

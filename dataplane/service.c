@@ -55,11 +55,14 @@ int ws_dp_service_setup(struct ws_dp *dp, char *err, size_t errlen)
 	return 0;
 }
 
-void ws_dp_post_event(struct ws_dp_lcore *lc, const struct ws_dp_wevent *ev)
+bool ws_dp_post_event(struct ws_dp_lcore *lc, const struct ws_dp_wevent *ev)
 {
 	if (unlikely(rte_ring_mp_enqueue_elem(ws_dp.ev_ring, (void *)(uintptr_t)ev,
-					      sizeof(*ev)) != 0))
+					      sizeof(*ev)) != 0)) {
 		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_EVENT_RING_FULL, 1);
+		return false;
+	}
+	return true;
 }
 
 static struct ws_dp_lcore_counters *cnt(void)

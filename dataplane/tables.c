@@ -94,7 +94,7 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 		.name = "ws_neigh",
 		.entries = 4096,
 		.key_len = sizeof(struct ws_dp_neigh_key),
-		.hash_func = rte_hash_crc,
+		.hash_func = ws_dp_neigh_key_hash,
 		.socket_id = socket,
 	};
 	struct rte_fib_conf f4 = {

@@ -87,6 +87,9 @@ struct ws_dp_peer {
 	 */
 	rte_seqlock_t ep_lock;
 	struct ws_dp_endpoint ep;
+	/* Set (relaxed) by the worker that moved ep on roaming, cleared by the one whose endpoint
+	 * event got out: a rate-limited or lost event is posted by a later packet. */
+	uint8_t roam_unreported;
 	/*
 	 * Statistics and activity: workers add/store with relaxed atomics (a peer may be served
 	 * by several lcores); the service lcore reads them (STATS, timers). Times are protocol
@@ -170,6 +173,7 @@ struct ws_dp_neigh_key {
 	uint8_t reserved[3];
 	uint8_t addr[16];
 };
+uint32_t ws_dp_neigh_key_hash(const void *key, uint32_t len, uint32_t init);
 
 extern struct ws_dp_tables ws_dp_tables;
 
@@ -260,6 +264,17 @@ static inline void ws_dp_fib6_lookup(uint8_t (*addr)[16], uint64_t *nh, unsigned
 static inline void ws_dp_tables_quiescent(unsigned int lcore)
 {
 	rte_rcu_qsbr_quiescent(ws_dp_tables.rcu, lcore);
+}
+
+/* Around a call that may block (holding no table pointer): grace periods do not wait for it. */
+static inline void ws_dp_tables_offline(unsigned int lcore)
+{
+	rte_rcu_qsbr_thread_offline(ws_dp_tables.rcu, lcore);
+}
+
+static inline void ws_dp_tables_online(unsigned int lcore)
+{
+	rte_rcu_qsbr_thread_online(ws_dp_tables.rcu, lcore);
 }
 
 /* --- updates: service lcore only. 0 or -errno. --- */

@@ -7,6 +7,7 @@
  * no locks. Rx queues (wire ports and TAPs alike) are spread over the pollers.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -27,8 +28,12 @@ static int add_rxq(struct ws_dp_lcore *lc, unsigned int port, uint16_t queue,
 		snprintf(err, errlen, "more than %d rx queues on one lcore", WS_DP_MAX_RXQ);
 		return -1;
 	}
+	struct rte_eth_dev_info info;
+	bool may_block = rte_eth_dev_info_get(ws_dp.ports[port].port_id, &info) == 0 &&
+			 info.driver_name && !strcmp(info.driver_name, "net_pcap");
+
 	lc->rxq[lc->n_rxq++] = (struct ws_dp_rxq){
-		.port = (uint16_t)port, .queue = queue, .stage = stage};
+		.port = (uint16_t)port, .queue = queue, .may_block = may_block, .stage = stage};
 	return 0;
 }
 
@@ -178,7 +183,15 @@ static void poll_loop(struct ws_dp_lcore *lc)
 			const struct ws_dp_rxq *q = &lc->rxq[i];
 			uint16_t n;
 
-			n = rte_eth_rx_burst(ws_dp.ports[q->port].port_id, q->queue, pkts, burst);
+			if (unlikely(q->may_block)) {
+				ws_dp_tables_offline(self);
+				n = rte_eth_rx_burst(ws_dp.ports[q->port].port_id, q->queue,
+						     pkts, burst);
+				ws_dp_tables_online(self);
+			} else {
+				n = rte_eth_rx_burst(ws_dp.ports[q->port].port_id, q->queue,
+						     pkts, burst);
+			}
 			if (n)
 				q->stage(lc, pkts, n);
 			work += n;

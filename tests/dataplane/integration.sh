@@ -130,13 +130,13 @@ echo "$TUN" | grep -q "mtu 1420 " || fail "tunnel TAP: $TUN"
 
 # --- ARP + ping through the exception TAP
 log "ping"
-PING=$(ip netns exec "$NS_PEER" ping -c 3 -i 0.2 -W 2 198.18.0.1 2>&1)
+PING=$(ip netns exec "$NS_PEER" ping -c 3 -i 0.2 -w 15 198.18.0.1 2>&1)
 echo "$PING" | grep -q "3 received" || fail "ping: $PING"
 echo "$PING" | grep -q "DUP" && fail "duplicate ping answers (kernel answered on the veth too)"
 NEIGH=$(ip -n "$NS_PEER" neigh show 198.18.0.1)
 echo "$NEIGH" | grep -qi "$DP_MAC" || fail "ARP: expected 198.18.0.1 at $DP_MAC, got '$NEIGH'"
 # IPv6: neighbour discovery and echo through the same path
-PING=$(ip netns exec "$NS_PEER" ping -6 -c 3 -i 0.2 -W 2 2001:db8:18::1 2>&1)
+PING=$(ip netns exec "$NS_PEER" ping -6 -c 3 -i 0.2 -w 15 2001:db8:18::1 2>&1)
 echo "$PING" | grep -q "3 received" || fail "ping -6: $PING"
 echo "$PING" | grep -q "DUP" && fail "duplicate ping -6 answers"
 NEIGH=$(ip -n "$NS_PEER" neigh show 2001:db8:18::1)

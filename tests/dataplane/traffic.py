@@ -380,6 +380,20 @@ def main():
     ev = ctl.wait_event(EV_ENDPOINT, lambda b: struct.unpack_from("<I", b)[0] == 0)
     check(ev is not None and struct.unpack_from(">H", ev, 10)[0] == 40100, "EV_ENDPOINT")
     check(p0.expect_reply(14, 0) is not None, "reply after roaming")
+    # a second move right away: its event may be held back by the 10/s limit, but a later
+    # packet from the new place must still report it (not keep it quiet for good)
+    p0.sock.close()
+    p0.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    p0.sock.bind(("198.18.0.2", 40101))
+    ev = None
+    for i in range(40):  # at most 40 packets, 50 ms apart
+        p0.send(echo4("10.99.0.2", "10.99.0.1", 16, i))
+        ev = ctl.wait_event(EV_ENDPOINT, lambda b: struct.unpack_from("<I", b)[0] == 0 and
+                            struct.unpack_from(">H", b, 10)[0] == 40101, 0.05)
+        if ev is not None:
+            break
+    check(ev is not None, "EV_ENDPOINT after a second, rate-limited move")
+    p0.drain()
 
     # --- a responder keypair: not used for sending until the peer used it
     p2 = Peer(2, ("198.18.0.2", 40002), keys[2][0], keys[2][1], 0x2002, 0x1002)

@@ -165,9 +165,10 @@ int ws_tp_traffic_wan(struct ws_tp_scn *s, struct ws_tp_items *l)
 	/*
 	 * Roaming: peer 1 moves to another source port. Its packet is delivered and everything
 	 * for peer 1 goes to the new port from then on (pcap-check finds peers by address and
-	 * port). Not asserted: the EV_ENDPOINT event and counter. The dataplane posts it at most
-	 * every 100 ms per peer and drops a suppressed one for good (decrypt.c roam_check), so a
-	 * move right after the peer's previous packets never reaches the control process.
+	 * port). Not asserted: the EV_ENDPOINT event and counter. The dataplane posts at most ten
+	 * a second per peer; a move right after the peer's previous event is reported by the
+	 * peer's next packet at least 100 ms later, which this one-burst scenario never sends
+	 * (traffic.py checks that path).
 	 */
 	if (s->n_peers >= 2 && s->late != 1) {
 		struct ws_tp_scn_peer *p1 = &s->peers[1];
