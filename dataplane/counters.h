@@ -59,6 +59,9 @@
 	X(LAN_HELD_SENT, "lan_held_sent", "held packets sent once their next hop answered")  \
 	X(LAN_ICMP_TOO_BIG, "lan_icmp_too_big", "ICMP fragmentation-needed sent to LAN senders") \
 	X(LAN_ICMP6_TOO_BIG, "lan_icmp6_too_big", "ICMPv6 packet-too-big sent to LAN senders") \
+	X(LAN_ICMP_TIME_EXCEEDED, "lan_icmp_time_exceeded", "ICMP time-exceeded sent to LAN senders") \
+	X(LAN_ICMP6_TIME_EXCEEDED, "lan_icmp6_time_exceeded", "ICMPv6 time-exceeded sent to LAN senders") \
+	X(TTL_NO_ICMP, "ttl_no_icmp", "drop_ttl_expired LAN packets that get no answer (same rules as too_big_no_icmp, multicast destinations, rate limit)") \
 	X(LAN_FRAGMENTED, "lan_fragmented", "IPv4 packets without DF fragmented to the tunnel MTU") \
 	X(LAN_FRAGMENTS, "lan_fragments", "fragments those packets became")                   \
 	X(TOO_BIG_RATELIMITED, "too_big_ratelimited", "drop_too_big packets whose ICMP answer the rate limit withheld") \
@@ -104,6 +107,7 @@
 	X(DROP_NO_ENDPOINT, "drop_no_endpoint", "peer without an endpoint")                   \
 	X(DROP_NO_NEIGH, "drop_no_neigh", "endpoint's next-hop MAC unknown")                  \
 	X(DROP_TOO_BIG, "drop_too_big", "inner packet larger than the tunnel MTU allows (gateway mode: see lan_icmp*, too_big_*)")     \
+	X(DROP_TTL_EXPIRED, "drop_ttl_expired", "gateway mode: packet to forward with TTL / hop limit <= 1 (LAN senders: see lan_icmp*_time_exceeded)") \
 	X(DROP_NO_ROOM, "drop_no_room", "mbuf without head/tailroom for the encapsulation")   \
 	X(DROP_STAGE_RING_FULL, "drop_stage_ring_full", "packets to stage a full ring refused") \
 	X(DROP_STAGED_OVERFLOW, "drop_staged_overflow", "oldest staged packets pushed out")    \

@@ -71,8 +71,9 @@ bool ws_dp_icmp6_may_answer(const uint8_t *ip, size_t len)
 	return true;
 }
 
-size_t ws_dp_icmp4_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
-			   const uint8_t src[4], uint16_t mtu, uint16_t id)
+/* An ICMPv4 error of type/code with the 4 bytes after the checksum given (rest). */
+static size_t icmp4_error(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
+			  const uint8_t src[4], uint8_t type, uint8_t code, uint32_t rest, uint16_t id)
 {
 	size_t quote, total;
 	unsigned int ihl;
@@ -100,17 +101,33 @@ size_t ws_dp_icmp4_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t
 	c = rte_ipv4_cksum((const struct rte_ipv4_hdr *)out);
 	memcpy(out + 10, &c, 2);
 	icmp = out + 20;
-	icmp[0] = 3; /* destination unreachable */
-	icmp[1] = 4; /* fragmentation needed and DF set */
-	wr16(icmp + 6, mtu); /* RFC 1191: next-hop MTU in the low 16 bits */
+	icmp[0] = type;
+	icmp[1] = code;
+	wr16(icmp + 4, (uint16_t)(rest >> 16));
+	wr16(icmp + 6, (uint16_t)rest);
 	memcpy(icmp + 8, orig, quote);
 	c = csum_final(rte_raw_cksum(icmp, 8 + quote));
 	memcpy(icmp + 2, &c, 2);
 	return total;
 }
 
-size_t ws_dp_icmp6_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
-			   const uint8_t src[16], uint32_t mtu)
+size_t ws_dp_icmp4_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
+			   const uint8_t src[4], uint16_t mtu, uint16_t id)
+{
+	/* destination unreachable, fragmentation needed and DF set; RFC 1191: the next-hop MTU
+	 * in the low 16 bits */
+	return icmp4_error(out, cap, orig, orig_len, src, 3, 4, mtu, id);
+}
+
+size_t ws_dp_icmp4_time_exceeded(uint8_t *out, size_t cap, const uint8_t *orig,
+				 size_t orig_len, const uint8_t src[4], uint16_t id)
+{
+	return icmp4_error(out, cap, orig, orig_len, src, 11, 0, 0, id); /* TTL exceeded */
+}
+
+/* An ICMPv6 error of type/code with the 4 bytes after the checksum given (rest). */
+static size_t icmp6_error(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
+			  const uint8_t src[16], uint8_t type, uint8_t code, uint32_t rest)
 {
 	size_t quote, total;
 	uint8_t *icmp;
@@ -131,17 +148,30 @@ size_t ws_dp_icmp6_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t
 	memcpy(out + 8, src, 16);
 	memcpy(out + 24, orig + 8, 16);
 	icmp = out + 40;
-	icmp[0] = 2; /* packet too big; code 0 */
-	icmp[4] = (uint8_t)(mtu >> 24);
-	icmp[5] = (uint8_t)(mtu >> 16);
-	icmp[6] = (uint8_t)(mtu >> 8);
-	icmp[7] = (uint8_t)mtu;
+	icmp[0] = type;
+	icmp[1] = code;
+	icmp[4] = (uint8_t)(rest >> 24);
+	icmp[5] = (uint8_t)(rest >> 16);
+	icmp[6] = (uint8_t)(rest >> 8);
+	icmp[7] = (uint8_t)rest;
 	memcpy(icmp + 8, orig, quote);
 	s = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)out, 0);
 	s += rte_raw_cksum(icmp, 8 + quote);
 	c = csum_final(s);
 	memcpy(icmp + 2, &c, 2);
 	return total;
+}
+
+size_t ws_dp_icmp6_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
+			   const uint8_t src[16], uint32_t mtu)
+{
+	return icmp6_error(out, cap, orig, orig_len, src, 2, 0, mtu); /* packet too big */
+}
+
+size_t ws_dp_icmp6_time_exceeded(uint8_t *out, size_t cap, const uint8_t *orig,
+				 size_t orig_len, const uint8_t src[16])
+{
+	return icmp6_error(out, cap, orig, orig_len, src, 3, 0, 0); /* hop limit exceeded */
 }
 
 bool ws_dp_tbucket_take(struct ws_dp_tbucket *tb, uint64_t now_ns, uint32_t rate,

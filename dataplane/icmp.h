@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ICMP "too big" builders and the token bucket that limits them (gateway mode). Pure C on byte
+ * ICMP "too big" and "time exceeded" builders and the token bucket that limits them (gateway mode). Pure C on byte
  * buffers with DPDK's inline checksum helpers only, so they are unit-tested without EAL; the
  * mbuf side lives in lan.c.
  */
@@ -47,6 +47,14 @@ size_t ws_dp_icmp4_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t
  */
 size_t ws_dp_icmp6_too_big(uint8_t *out, size_t cap, const uint8_t *orig, size_t orig_len,
 			   const uint8_t src[16], uint32_t mtu);
+
+/* The same with ICMP time exceeded, TTL exceeded in transit (type 11 code 0). */
+size_t ws_dp_icmp4_time_exceeded(uint8_t *out, size_t cap, const uint8_t *orig,
+				 size_t orig_len, const uint8_t src[4], uint16_t id);
+
+/* The same with ICMPv6 time exceeded, hop limit exceeded in transit (type 3 code 0). */
+size_t ws_dp_icmp6_time_exceeded(uint8_t *out, size_t cap, const uint8_t *orig,
+				 size_t orig_len, const uint8_t src[16]);
 
 /*
  * Token bucket: `rate` tokens a second, at most `burst` stored; one per message. The clock is

@@ -69,53 +69,119 @@ static void snoop(struct ws_dp_lcore *lc, const struct rte_mbuf *m, uint16_t typ
 	ws_dp_post_event(lc, &ev);
 }
 
-/* Builds the ICMP answer to the too-big IP packet in m (Ethernet header in front) and
- * sends it back to the frame's sender; m stays the caller's. */
-static void too_big(struct ws_dp_lcore *lc, struct rte_mbuf *m, bool v6)
+/* Whether the IP packet ip (header validated) goes to a multicast or broadcast group: no ICMP
+ * error is sent about those but "too big" for IPv6 (RFC 1812 4.3.2.7, RFC 4443 2.4 (e)). */
+static inline bool to_group(const uint8_t *ip, bool v6)
+{
+	static const uint8_t bcast[4] = {0xff, 0xff, 0xff, 0xff};
+
+	return v6 ? ip[24] == 0xff : (ip[16] & 0xf0) == 0xe0 || !memcmp(ip + 16, bcast, 4);
+}
+
+/*
+ * Builds the ICMP error about the IP packet in m (Ethernet header in front): "too big" with the
+ * tunnel MTU, or "time exceeded" (ttl); sends it back to the frame's sender. m stays the
+ * caller's, who has counted the drop.
+ */
+static void icmp_answer(struct ws_dp_lcore *lc, struct rte_mbuf *m, bool v6, bool ttl)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	const uint8_t *ip = (const uint8_t *)(eth + 1);
 	const size_t len = rte_pktmbuf_data_len(m) - RTE_ETHER_HDR_LEN;
 	const unsigned int self = rte_lcore_id();
+	const enum ws_dp_counter none = ttl ? WS_DP_CNT_TTL_NO_ICMP : WS_DP_CNT_TOO_BIG_NO_ICMP;
 	struct rte_ether_hdr *oeth;
 	struct rte_mbuf *r;
-	size_t n;
+	uint8_t *out;
+	size_t n, got;
 
-	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TOO_BIG, 1);
 	if (v6 ? !ws_dp_lan.ip6.family || !ws_dp_icmp6_may_answer(ip, len)
 	       : !ws_dp_lan.ip4.family || !ws_dp_icmp4_may_answer(ip, len)) {
-		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_NO_ICMP, 1);
+		ws_dp_cnt_add(lc->cnt, none, 1);
+		return;
+	}
+	if (ttl && to_group(ip, v6)) {
+		ws_dp_cnt_add(lc->cnt, none, 1);
 		return;
 	}
 	if (!ws_dp_tbucket_take(&icmp_state[self].bucket, ws_dp_lan_now(), WS_DP_ICMP_RATE,
 				WS_DP_ICMP_BURST)) {
-		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_RATELIMITED, 1);
+		ws_dp_cnt_add(lc->cnt, ttl ? WS_DP_CNT_TTL_NO_ICMP : WS_DP_CNT_TOO_BIG_RATELIMITED,
+			      1);
 		return;
 	}
 	r = rte_pktmbuf_alloc(m->pool);
 	if (!r) {
-		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_NO_ICMP, 1);
+		ws_dp_cnt_add(lc->cnt, none, 1);
 		return;
 	}
 	/* the answer's size: headers and as much of the original as the limit allows */
 	n = v6 ? 48 + RTE_MIN(len, (size_t)WS_DP_ICMP6_MAX - 48)
 	       : 28 + RTE_MIN(len, (size_t)WS_DP_ICMP4_MAX - 28);
 	oeth = (struct rte_ether_hdr *)rte_pktmbuf_append(r, (uint16_t)(RTE_ETHER_HDR_LEN + n));
-	if (!oeth || (v6 ? ws_dp_icmp6_too_big((uint8_t *)(oeth + 1), n, ip, len,
-					       ws_dp_lan.ip6.bytes, ws_dp.tun_mtu)
-			 : ws_dp_icmp4_too_big((uint8_t *)(oeth + 1), n, ip, len,
-					       ws_dp_lan.ip4.bytes, (uint16_t)ws_dp.tun_mtu,
-					       icmp_state[self].id++)) != n) {
+	if (!oeth) {
 		rte_pktmbuf_free(r);
-		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_TOO_BIG_NO_ICMP, 1);
+		ws_dp_cnt_add(lc->cnt, none, 1);
+		return;
+	}
+	out = (uint8_t *)(oeth + 1);
+	if (v6)
+		got = ttl ? ws_dp_icmp6_time_exceeded(out, n, ip, len, ws_dp_lan.ip6.bytes)
+			  : ws_dp_icmp6_too_big(out, n, ip, len, ws_dp_lan.ip6.bytes,
+						ws_dp.tun_mtu);
+	else
+		got = ttl ? ws_dp_icmp4_time_exceeded(out, n, ip, len, ws_dp_lan.ip4.bytes,
+						      icmp_state[self].id++)
+			  : ws_dp_icmp4_too_big(out, n, ip, len, ws_dp_lan.ip4.bytes,
+						(uint16_t)ws_dp.tun_mtu, icmp_state[self].id++);
+	if (got != n) {
+		rte_pktmbuf_free(r);
+		ws_dp_cnt_add(lc->cnt, none, 1);
 		return;
 	}
 	/* whoever handed us the packet is the next hop back to its sender */
 	oeth->dst_addr = eth->src_addr;
 	oeth->src_addr = ws_dp_lan.mac;
 	oeth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
-	ws_dp_cnt_add(lc->cnt, v6 ? WS_DP_CNT_LAN_ICMP6_TOO_BIG : WS_DP_CNT_LAN_ICMP_TOO_BIG, 1);
+	if (ttl)
+		ws_dp_cnt_add(lc->cnt, v6 ? WS_DP_CNT_LAN_ICMP6_TIME_EXCEEDED
+					  : WS_DP_CNT_LAN_ICMP_TIME_EXCEEDED, 1);
+	else
+		ws_dp_cnt_add(lc->cnt, v6 ? WS_DP_CNT_LAN_ICMP6_TOO_BIG : WS_DP_CNT_LAN_ICMP_TOO_BIG,
+			      1);
 	ws_dp_tx(lc, ws_dp.lan, r);
+}
+
+/* Answers the too-big IP packet in m (which stays the caller's). */
+static void too_big(struct ws_dp_lcore *lc, struct rte_mbuf *m, bool v6)
+{
+	ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TOO_BIG, 1);
+	icmp_answer(lc, m, v6, false);
+}
+
+/*
+ * A router's hop: false when the TTL / hop limit of the IP packet at ip is spent (the caller
+ * drops it), else decremented (IPv4: the header checksum updated incrementally, RFC 1624 as
+ * the kernel's ip_decrease_ttl does: the word holding the TTL drops by 0x0100).
+ */
+static inline bool hop(uint8_t *ip, bool v6)
+{
+	uint32_t c;
+
+	if (v6) {
+		if (ip[7] <= 1)
+			return false;
+		ip[7]--;
+		return true;
+	}
+	if (ip[8] <= 1)
+		return false;
+	ip[8]--;
+	c = (uint32_t)(ip[10] << 8 | ip[11]) + 0x0100;
+	c = (c & 0xffff) + (c >> 16);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	return true;
 }
 
 /*
@@ -263,6 +329,12 @@ void ws_dp_stage_lan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 			if (for_us4(ip + 16))
 				goto kernel;
 			rte_pktmbuf_trim(m, (uint16_t)(len - tot)); /* Ethernet padding */
+			if (unlikely(!hop((uint8_t *)(uintptr_t)ip, false))) {
+				ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TTL_EXPIRED, 1);
+				icmp_answer(lc, m, false, true);
+				drop[nd++] = m;
+				continue;
+			}
 			if (unlikely(tot > mtu)) {
 				if (ip[6] & 0x40) { /* DF */
 					too_big(lc, m, false);
@@ -299,6 +371,12 @@ void ws_dp_stage_lan_rx(struct ws_dp_lcore *lc, struct rte_mbuf **pkts, uint16_t
 			if (for_us6(ip + 24))
 				goto kernel;
 			rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+			if (unlikely(!hop((uint8_t *)(uintptr_t)ip, true))) {
+				ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TTL_EXPIRED, 1);
+				icmp_answer(lc, m, true, true);
+				drop[nd++] = m;
+				continue;
+			}
 			if (unlikely(tot > mtu)) {
 				too_big(lc, m, true);
 				drop[nd++] = m;
@@ -353,6 +431,13 @@ void ws_dp_lan_output(struct ws_dp_lcore *lc, struct rte_mbuf *m)
 	const uint8_t *dst = v6 ? ip + 24 : ip + 16;
 	struct ws_dp_neigh_key nh;
 
+	/* forwarded from the tunnel to the LAN: one hop, as the kernel routing out of wg0 counts
+	 * it (no ICMP back into the tunnel for a spent TTL: dropped and counted) */
+	if (unlikely(!hop((uint8_t *)(uintptr_t)ip, v6))) {
+		ws_dp_cnt_add(lc->cnt, WS_DP_CNT_DROP_TTL_EXPIRED, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
 	eth->src_addr = ws_dp_lan.mac;
 	if (unlikely(group_mac(ip, v6, &eth->dst_addr)))
 		goto send;

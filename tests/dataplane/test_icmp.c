@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of gateway mode's ICMP "too big" builders (pure byte buffers, no EAL): every
+ * Unit tests of gateway mode's ICMP "too big" and "time exceeded" builders (pure byte buffers, no EAL): every
  * header field, the quoted length limits of RFC 1812 (576) and RFC 4443 (1280), checksums
  * verified by an independent RFC 1071 sum over big-endian words, the "may answer" rules and
  * the token bucket that limits the answers.
@@ -259,13 +259,57 @@ static void test_tbucket(void)
 	CHECK(ok >= 100 && ok <= 105);
 }
 
+/* Time exceeded: the same framing as "too big", type 11/3 code 0 and a zero unused field. */
+static void test_time_exceeded(void)
+{
+	static uint8_t orig[1500], out[2000];
+	uint8_t ph[40] = {0};
+	uint32_t s;
+	size_t n;
+
+	mk_ip4(orig, 1500, IPPROTO_UDP);
+	memset(out, 0xaa, sizeof(out));
+	n = ws_dp_icmp4_time_exceeded(out, sizeof(out), orig, 1500, gw4, 7);
+	CHECK(n == 576);
+	CHECK(get16(out + 2) == n && get16(out + 4) == 7 && out[9] == IPPROTO_ICMP);
+	CHECK_MEM(out + 12, gw4, 4);
+	CHECK_MEM(out + 16, host4, 4);
+	CHECK(fold(sum_be(out, 20, 0)) == 0xffff);
+	CHECK(out[20] == 11 && out[21] == 0);
+	CHECK(get16(out + 24) == 0 && get16(out + 26) == 0);
+	CHECK(fold(sum_be(out + 20, n - 20, 0)) == 0xffff);
+	CHECK_MEM(out + 28, orig, 548);
+	CHECK(out[n] == 0xaa);
+	CHECK(ws_dp_icmp4_time_exceeded(out, 100, orig, 1500, gw4, 7) == 0);
+
+	mk_ip6(orig, 101, IPPROTO_UDP);
+	memset(out, 0xaa, sizeof(out));
+	n = ws_dp_icmp6_time_exceeded(out, sizeof(out), orig, 101, gw6);
+	CHECK(n == 48 + 101);
+	CHECK(out[6] == IPPROTO_ICMPV6 && get16(out + 4) == n - 40);
+	CHECK_MEM(out + 8, gw6, 16);
+	CHECK_MEM(out + 24, host6, 16);
+	CHECK(out[40] == 3 && out[41] == 0);
+	CHECK(get16(out + 44) == 0 && get16(out + 46) == 0);
+	memcpy(ph, gw6, 16);
+	memcpy(ph + 16, host6, 16);
+	ph[35] = (uint8_t)(n - 40);
+	ph[39] = IPPROTO_ICMPV6;
+	s = sum_be(ph, 40, 0);
+	s = sum_be(out + 40, n - 40, s);
+	CHECK(fold(s) == 0xffff);
+	CHECK_MEM(out + 48, orig, 101);
+	CHECK(out[n] == 0xaa);
+	CHECK(ws_dp_icmp6_time_exceeded(out, sizeof(out), orig, 39, gw6) == 0);
+}
+
 int main(void)
 {
 	static const struct ws_test_case cases[] = {
 		WS_TEST(test_icmp4_too_big), WS_TEST(test_icmp4_limits),
 		WS_TEST(test_icmp6_too_big), WS_TEST(test_icmp6_limits),
 		WS_TEST(test_may_answer4),   WS_TEST(test_may_answer6),
-		WS_TEST(test_tbucket),
+		WS_TEST(test_tbucket),       WS_TEST(test_time_exceeded),
 	};
 
 	gw6[0] = 0xfd, gw6[1] = 0x01, gw6[15] = 1;

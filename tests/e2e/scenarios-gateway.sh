@@ -154,6 +154,19 @@ too_big_seen() {
 	}
 }
 
+# ttl_expired_seen FAMILY ADDR PATTERN: a ping with TTL / hop limit 1 from the LAN host is
+# answered by the gateway's "time exceeded" (ping prints PATTERN).
+ttl_expired_seen() {
+	local fam=$1 addr=$2 pattern=$3
+	ip netns exec "$LAN_NS" ping "$fam" -t 1 -c 2 -i 0.3 -W 3 "$addr" \
+		>"$E2E_TMP/ping-ttl.out" 2>&1
+	grep -q -- "$pattern" "$E2E_TMP/ping-ttl.out" || {
+		echo "ping output:" >&2
+		cat "$E2E_TMP/ping-ttl.out" >&2
+		return 1
+	}
+}
+
 scn_gateway() {
 	step "gateway appliance (LAN port 10.1.0.1/24, fd01::1/64) and a wireguard-go peer" \
 		e2e_keys 1 || return 1
@@ -216,6 +229,27 @@ scn_gateway() {
 	check "drop_too_big counts both" dp_at_least 2 drop_too_big || return 1
 	check "a DF ping that fits the tunnel MTU gets through" \
 		bash -c "ip netns exec '$LAN_NS' ping -4 -M do -s $((GW_TUN_MTU - 28)) -c 1 -w 10 -q '$P_TUN4' >/dev/null" ||
+		return 1
+
+	# the gateway is one router hop each way
+	step "IPv4 TTL 1 from the LAN host: ICMP time exceeded from $GW_LAN4" \
+		ttl_expired_seen -4 "$P_TUN4" "From $GW_LAN4 .*Time to live exceeded" || return 1
+	check "the dataplane counted it" dp_at_least 1 lan_icmp_time_exceeded || return 1
+	step "IPv6 hop limit 1 from the LAN host: ICMPv6 time exceeded from $GW_LAN6" \
+		ttl_expired_seen -6 "$P_TUN6" "From $GW_LAN6 .*Time exceeded" || return 1
+	check "the dataplane counted it" dp_at_least 1 lan_icmp6_time_exceeded || return 1
+	check "TTL 2 from the LAN host reaches the peer" \
+		bash -c "ip netns exec '$LAN_NS' ping -4 -t 2 -c 1 -w 10 -q '$P_TUN4' >/dev/null" ||
+		return 1
+	local ttl_drops
+	ttl_drops=$(dp_stat drop_ttl_expired)
+	check "TTL 1 from the peer to the LAN host is not forwarded" \
+		gw_not bash -c "ip netns exec '$P_NS' ping -4 -t 1 -c 2 -i 0.3 -W 2 -q 10.1.0.2 >/dev/null" ||
+		return 1
+	check "drop_ttl_expired counted it" dp_at_least $((ttl_drops + 2)) drop_ttl_expired ||
+		return 1
+	check "TTL 2 from the peer reaches the LAN host" \
+		bash -c "ip netns exec '$P_NS' ping -4 -t 2 -c 1 -w 10 -q 10.1.0.2 >/dev/null" ||
 		return 1
 
 	check "the gateway learned LAN neighbours" dp_at_least 2 lan_neigh_learned || return 1
