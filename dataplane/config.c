@@ -368,6 +368,103 @@ static int eal_key(struct ctx *c, const char *k, const char *path, yaml_node_t *
 
 /* ---- dataplane.ports[i] ---- */
 
+/* "02:00:5e:10:00:01": six hex pairs separated by ':'; a unicast, non-zero MAC. */
+static int get_mac(struct ctx *c, const yaml_node_t *n, const char *key, uint8_t mac[6])
+{
+	const char *s;
+	unsigned int b[6];
+	int end = 0;
+
+	if (want(c, n, key, YAML_SCALAR_NODE))
+		return -1;
+	s = scalar(n);
+	if (n->data.scalar.length != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &end) != 6 ||
+	    end != 17)
+		return fail(c, n, key, "expected a MAC address like 02:00:00:00:00:01, got '%s'",
+			    s);
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
+			return fail(c, n, key,
+				    "expected a MAC address like 02:00:00:00:00:01, got '%s'", s);
+	if (b[0] & 1)
+		return fail(c, n, key, "'%s' is a multicast MAC (a neighbour needs a unicast one)",
+			    s);
+	if (!(b[0] | b[1] | b[2] | b[3] | b[4] | b[5]))
+		return fail(c, n, key, "'%s' is the zero MAC", s);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)b[i];
+	return 0;
+}
+
+struct neigh_seen {
+	struct ws_dp_neigh_cfg *e;
+	bool addr, mac;
+};
+
+static int neigh_key(struct ctx *c, const char *k, const char *path, yaml_node_t *v, void *arg)
+{
+	struct neigh_seen *seen = arg;
+
+	if (!strcmp(k, "address")) {
+		seen->addr = true;
+		return get_addr(c, v, path, false, &seen->e->addr);
+	}
+	if (!strcmp(k, "mac")) {
+		seen->mac = true;
+		return get_mac(c, v, path, seen->e->mac);
+	}
+	return 1;
+}
+
+/* `neighbours:` of a port: a list of {address, mac}; the cross checks are in check_ports. */
+static int get_neighbours(struct ctx *c, yaml_node_t *seq, const char *path,
+			  struct ws_dp_port_cfg *p)
+{
+	char sub[160];
+
+	if (want(c, seq, path, YAML_SEQUENCE_NODE))
+		return -1;
+	p->n_neigh = 0;
+	for (yaml_node_item_t *i = seq->data.sequence.items.start;
+	     i < seq->data.sequence.items.top; i++) {
+		yaml_node_t *en = node(c, *i);
+		struct neigh_seen seen = {.e = &p->neigh[p->n_neigh]};
+
+		snprintf(sub, sizeof(sub), "%s[%u]", path, p->n_neigh);
+		if (p->n_neigh == WS_DP_MAX_STATIC_NEIGH)
+			return fail(c, en, sub, "more than %d entries", WS_DP_MAX_STATIC_NEIGH);
+		memset(seen.e, 0, sizeof(*seen.e));
+		seen.e->line = (unsigned int)en->start_mark.line + 1;
+		if (walk_map(c, en, sub, neigh_key, &seen))
+			return -1;
+		if (!seen.addr)
+			return fail(c, en, sub, "missing key 'address'");
+		if (!seen.mac)
+			return fail(c, en, sub, "missing key 'mac'");
+		for (unsigned int j = 0; j < p->n_neigh; j++)
+			if (p->neigh[j].addr.family == seen.e->addr.family &&
+			    !memcmp(p->neigh[j].addr.bytes, seen.e->addr.bytes, 16))
+				return fail(c, en, sub, "address also in %s[%u]", path, j);
+		p->n_neigh++;
+	}
+	return 0;
+}
+
+/* Whether a (full address) is in the subnet of net (address/prefix) of the same family. */
+static bool in_subnet(const struct ws_dp_addr *a, const struct ws_dp_addr *net)
+{
+	unsigned int bits = net->prefix;
+
+	if (a->family != net->family)
+		return false;
+	if (memcmp(a->bytes, net->bytes, bits / 8))
+		return false;
+	return bits % 8 == 0 ||
+	       !((a->bytes[bits / 8] ^ net->bytes[bits / 8]) & (uint8_t)(0xff00 >> (bits % 8)));
+}
+
 struct port_seen {
 	bool name, role, device;
 };
@@ -413,6 +510,8 @@ static int port_key(struct ctx *c, const char *k, const char *path, yaml_node_t 
 		return get_addrs(c, v, path, true, &p->ip4, &p->ip6);
 	if (!strcmp(k, "gateway"))
 		return get_addrs(c, v, path, false, &p->gw4, &p->gw6);
+	if (!strcmp(k, "neighbours"))
+		return get_neighbours(c, v, path, p);
 	if (!strcmp(k, "rxQueues"))
 		return get_u16(c, v, path, 1, 64, &p->rx_queues);
 	if (!strcmp(k, "txQueues"))
@@ -714,6 +813,34 @@ static int check_ports(struct ctx *c, yaml_node_t *dp, struct dp_seen *seen)
 			return fail(c, &at, key, "an %s gateway needs an %s address",
 				    p->gw4.family && !p->ip4.family ? "IPv4" : "IPv6",
 				    p->gw4.family && !p->ip4.family ? "IPv4" : "IPv6");
+		}
+		for (unsigned int j = 0; j < p->n_neigh; j++) {
+			const struct ws_dp_neigh_cfg *e = &p->neigh[j];
+			const struct ws_dp_addr *own = e->addr.family == AF_INET ? &p->ip4 : &p->ip6;
+			const char *fam = e->addr.family == AF_INET ? "IPv4" : "IPv6";
+			yaml_node_t eat = {.start_mark.line = e->line - 1};
+
+			snprintf(key, sizeof(key), "dataplane.ports[%u].neighbours[%u].address", i,
+				 j);
+			if (p->role != WS_DP_ROLE_LAN)
+				return fail(c, &eat, key,
+					    "static neighbours are for lan ports only (the wan "
+					    "port learns its next hops)");
+			if (!own->family)
+				return fail(c, &eat, key, "an %s neighbour needs an %s address",
+					    fam, fam);
+			if (!memcmp(e->addr.bytes, own->bytes, 16))
+				return fail(c, &eat, key, "is the port's own address");
+			/* the LAN table holds on-link next hops only (link-local too, IPv6) */
+			if (!in_subnet(&e->addr, own) &&
+			    !(e->addr.family == AF_INET6 && e->addr.bytes[0] == 0xfe &&
+			      (e->addr.bytes[1] & 0xc0) == 0x80)) {
+				char net[INET6_ADDRSTRLEN];
+
+				inet_ntop(own->family, own->bytes, net, sizeof(net));
+				return fail(c, &eat, key, "not on the port's link (%s/%u)", net,
+					    own->prefix);
+			}
 		}
 		if (!p->tx_queues)
 			p->tx_queues = (uint16_t)data;

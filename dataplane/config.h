@@ -21,6 +21,7 @@ enum {
 	WS_DP_DEVICE_LEN = 256,
 	WS_DP_PATH_LEN = 108,      /* sun_path */
 	WS_DP_ERR_LEN = 512,
+	WS_DP_MAX_STATIC_NEIGH = 64, /* static neighbours per lan port */
 };
 
 enum ws_dp_mode {
@@ -51,6 +52,13 @@ struct ws_dp_addr {
 	uint8_t bytes[16]; /* network order; IPv4 uses the first 4 */
 };
 
+/* A static LAN neighbour: its MAC is configured, never learned, probed or expired. */
+struct ws_dp_neigh_cfg {
+	struct ws_dp_addr addr; /* prefix: full length */
+	uint8_t mac[6];
+	unsigned int line;
+};
+
 struct ws_dp_port_cfg {
 	char name[WS_DP_NAME_LEN];
 	enum ws_dp_role role;
@@ -62,6 +70,9 @@ struct ws_dp_port_cfg {
 	/* `gateway:` likewise, each needing an address of its family */
 	struct ws_dp_addr gw4;
 	struct ws_dp_addr gw6;
+	/* `neighbours:` (lan ports only), each on the link of the port's address of its family */
+	struct ws_dp_neigh_cfg neigh[WS_DP_MAX_STATIC_NEIGH];
+	unsigned int n_neigh;
 	uint16_t rx_queues;
 	uint16_t tx_queues; /* 0 in the file means "one per data lcore" (resolved at load) */
 	uint16_t rx_desc;

@@ -226,6 +226,7 @@ struct lan_meta {
 	uint64_t confirmed_ns;
 	uint64_t probe_ns;
 	uint8_t probes;
+	bool permanent; /* configured: never probed, expired or changed by what the LAN says */
 };
 
 static struct lan_pending lan_pend[WS_DP_LAN_PENDING_MAX];
@@ -391,6 +392,11 @@ void ws_dp_lan_neigh_learn(uint8_t family, const uint8_t *addr,
 		return;
 	memcpy(k.addr, addr, family == AF_INET ? 4 : 16);
 	known = ws_dp_lan_neigh_lookup(&k, &old) == 0;
+	if (known) {
+		pos = rte_hash_lookup(ws_dp_lan.neigh, &k);
+		if (pos >= 0 && pos <= WS_DP_LAN_NEIGH_MAX && lan_meta[pos].permanent)
+			return; /* the operator's word beats the LAN's (static ARP) */
+	}
 	p = pending_find(&k);
 	/*
 	 * As the kernel does: a neighbour is created when it asks for us or when we asked for
@@ -511,6 +517,8 @@ void ws_dp_lan_tick(uint64_t now)
 		if (pos > WS_DP_LAN_NEIGH_MAX)
 			continue;
 		e = &lan_meta[pos];
+		if (e->permanent)
+			continue;
 		if (now - e->confirmed_ns < WS_DP_LAN_REACHABLE_S * sec || now - e->probe_ns < sec)
 			continue;
 		if (e->probes >= WS_DP_LAN_SOLICITS) {
@@ -592,6 +600,25 @@ int ws_dp_lan_setup(struct ws_dp *dp, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the LAN neighbour table: %s",
 			 rte_strerror(rte_errno));
 		return -1;
+	}
+	/* static neighbours: in the table before any worker reads it, marked permanent */
+	for (unsigned int i = 0; i < pc->n_neigh; i++) {
+		const struct ws_dp_neigh_cfg *e = &pc->neigh[i];
+		struct ws_dp_neigh_key k = {.family = (uint8_t)e->addr.family};
+		uint64_t v = 0;
+		int32_t pos;
+
+		memcpy(k.addr, e->addr.bytes, e->addr.family == AF_INET ? 4 : 16);
+		for (int j = 0; j < 6; j++)
+			v |= (uint64_t)e->mac[j] << (8 * j);
+		if (rte_hash_add_key_data(ws_dp_lan.neigh, &k, (void *)(uintptr_t)v) < 0 ||
+		    (pos = rte_hash_lookup(ws_dp_lan.neigh, &k)) < 0 ||
+		    pos > WS_DP_LAN_NEIGH_MAX) {
+			snprintf(err, errlen, "%s:%u: cannot add static LAN neighbour %u",
+				 cfg->path, e->line, i);
+			return -1;
+		}
+		lan_meta[pos] = (struct lan_meta){.permanent = true};
 	}
 	rte_timer_init(&lan_timer);
 	if (rte_timer_reset(&lan_timer, rte_get_timer_hz() / 4, PERIODICAL, rte_lcore_id(),

@@ -367,6 +367,92 @@ static const char *joined(const struct ws_dp_eal_args *a)
 				expect);                                                    \
 	} while (0)
 
+#define GW_WAN                                                                               \
+	"dataplane:\n  mode: gateway\n  ports:\n"                                            \
+	"    - {name: wan0, role: wan, device: net_null0, address: 192.0.2.1/24}\n"
+#define GW_LAN "    - {name: lan0, role: lan, device: net_null1, address: [10.0.0.1/24, 'fd00::1/64'],\n"
+
+static void test_neighbours(void)
+{
+	const struct ws_dp_port_cfg *l = &cfg.ports[1];
+	uint8_t a6[16];
+
+	CHECK(parse(GW_WAN GW_LAN
+		    "       neighbours: [{address: 10.0.0.7, mac: '02:00:5E:10:00:07'},\n"
+		    "                    {mac: '0a:bc:de:f0:12:34', address: 'fd00::7'},\n"
+		    "                    {address: 'fe80::1', mac: '02:00:00:00:00:01'}]}\n") == 0);
+	if (err[0])
+		fprintf(stderr, "  %s\n", err);
+	CHECK(l->n_neigh == 3 && cfg.ports[0].n_neigh == 0);
+	CHECK(l->neigh[0].addr.family == AF_INET && l->neigh[0].addr.bytes[3] == 7);
+	CHECK(!memcmp(l->neigh[0].mac, (const uint8_t[6]){2, 0, 0x5e, 0x10, 0, 7}, 6));
+	inet_pton(AF_INET6, "fd00::7", a6);
+	CHECK(l->neigh[1].addr.family == AF_INET6 && !memcmp(l->neigh[1].addr.bytes, a6, 16));
+	CHECK(!memcmp(l->neigh[1].mac, (const uint8_t[6]){0x0a, 0xbc, 0xde, 0xf0, 0x12, 0x34}, 6));
+	CHECK(l->neigh[0].line == 6 && l->neigh[1].line == 7);
+
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7/32, mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: expected an address without "
+	    "prefix length, got '10.0.0.7/32'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02:00:00:00:00'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].mac: expected a MAC address like "
+	    "02:00:00:00:00:01, got '02:00:00:00:00'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02-00-00-00-00-07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].mac: expected a MAC address like "
+	    "02:00:00:00:00:01, got '02-00-00-00-00-07'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02:00:00:00:0:007'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].mac: expected a MAC address like "
+	    "02:00:00:00:00:01, got '02:00:00:00:0:007'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '01:00:5e:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].mac: '01:00:5e:00:00:07' is a "
+	    "multicast MAC (a neighbour needs a unicast one)");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '00:00:00:00:00:00'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].mac: '00:00:00:00:00:00' is the zero "
+	    "MAC");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0]: missing key 'mac'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0]: missing key 'address'");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02:00:00:00:00:07', "
+			  "dev: x}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].dev: unknown key");
+	BAD(GW_WAN GW_LAN "       neighbours: {address: 10.0.0.7, mac: '02:00:00:00:00:07'}}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours: expected a list, got a mapping");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02:00:00:00:00:07'},\n"
+			  "                    {address: 10.0.0.7, mac: '02:00:00:00:00:08'}]}\n",
+	    "cfg.yaml:7: dataplane.ports[1].neighbours[1]: address also in "
+	    "dataplane.ports[1].neighbours[0]");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.1.7, mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: not on the port's link "
+	    "(10.0.0.1/24)");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 'fd00:0:0:1::7', mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: not on the port's link "
+	    "(fd00::1/64)");
+	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.1, mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: is the port's own address");
+	BAD(GW_WAN "    - {name: lan0, role: lan, device: net_null1, address: 10.0.0.1/24,\n"
+		   "       neighbours: [{address: 'fd00::7', mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: an IPv6 neighbour needs an "
+	    "IPv6 address");
+	BAD("dataplane:\n  ports:\n    - {name: wan0, role: wan, device: net_null0, "
+	    "address: 192.0.2.1/24,\n"
+	    "       neighbours: [{address: 192.0.2.7, mac: '02:00:00:00:00:07'}]}\n",
+	    "cfg.yaml:4: dataplane.ports[0].neighbours[0].address: static neighbours are for lan "
+	    "ports only (the wan port learns its next hops)");
+	{
+		/* 65 entries: one too many */
+		static char text[8192];
+		size_t n = (size_t)snprintf(text, sizeof(text), GW_WAN GW_LAN "       neighbours: [");
+
+		for (unsigned int i = 0; i <= WS_DP_MAX_STATIC_NEIGH; i++)
+			n += (size_t)snprintf(text + n, sizeof(text) - n,
+					      "%s{address: 10.0.0.%u, mac: '02:00:00:00:00:%02x'}",
+					      i ? ", " : "", 10 + i, 10 + i);
+		snprintf(text + n, sizeof(text) - n, "]}\n");
+		BAD(text, "cfg.yaml:6: dataplane.ports[1].neighbours[64]: more than 64 entries");
+	}
+}
+
 static void test_eal_args(void)
 {
 	static struct ws_dp_eal_args args;
@@ -420,7 +506,7 @@ static void test_example_files(void)
 int main(void)
 {
 	static const struct ws_test_case cases[] = {
-		WS_TEST(test_full),	WS_TEST(test_defaults), WS_TEST(test_dual_stack),
+		WS_TEST(test_full),	WS_TEST(test_defaults), WS_TEST(test_dual_stack), WS_TEST(test_neighbours),
 		WS_TEST(test_pipeline),
 		WS_TEST(test_bad),	WS_TEST(test_eal_args), WS_TEST(test_example_files),
 	};

@@ -3,8 +3,8 @@
  * Unit tests of gateway mode's LAN neighbour table (EAL with --no-huge, no ports, the clock of
  * the periodic work passed in): next hops, which ARP/ND creates or only refreshes entries,
  * packets held while resolving (the bound, the request that goes out, their release with the
- * learned MAC, the give-up after three requests), probes of old entries and their expiry, and
- * every mbuf back in the pool.
+ * learned MAC, the give-up after three requests), probes of old entries and their expiry,
+ * static (configured) entries, and every mbuf back in the pool.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -317,13 +317,60 @@ static void test_expiry(void)
 	drain(NULL);
 }
 
+/* Static neighbours: there from the start, never probed, expired or changed by the LAN. */
+static void test_static(void)
+{
+	static const struct rte_ether_addr st4 = {{0x02, 0, 0, 0, 0, 0xc8}};
+	static const struct rte_ether_addr st6 = {{0x02, 0, 0, 0, 0, 0xc9}};
+	uint8_t a6[16] = {0xfd, 0x01};
+	struct ws_dp_neigh_key k6 = {.family = AF_INET6};
+	const uint64_t t = fake_ns;
+	uint64_t learned = cnt(WS_DP_CNT_LAN_NEIGH_LEARNED);
+	struct rte_ether_addr mac;
+	struct rte_mbuf *m;
+
+	a6[15] = 0xc8;
+	memcpy(k6.addr, a6, 16);
+	CHECK(known4(200, &mac) && rte_is_same_ether_addr(&mac, &st4));
+	CHECK(ws_dp_lan_neigh_lookup(&k6, &mac) == 0 && rte_is_same_ether_addr(&mac, &st6));
+	/* a LAN host claiming the address (ARP to us, a gratuitous one) changes nothing */
+	ws_dp_lan_neigh_learn(AF_INET, ip4(200), &host_mac, true);
+	ws_dp_lan_neigh_learn(AF_INET6, a6, &host_mac, false);
+	CHECK(known4(200, &mac) && rte_is_same_ether_addr(&mac, &st4));
+	CHECK(ws_dp_lan_neigh_lookup(&k6, &mac) == 0 && rte_is_same_ether_addr(&mac, &st6));
+	CHECK(cnt(WS_DP_CNT_LAN_NEIGH_LEARNED) == learned);
+	/* a packet handed to the service lcore for it leaves at once, to the static MAC */
+	ws_dp_lan_hold(frame(false, ip4(200)));
+	CHECK(drain(&m) == 1);
+	if (m) {
+		CHECK(rte_is_same_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr,
+					     &st4));
+		rte_pktmbuf_free(m);
+	}
+	/* far past every probe and expiry time: no probe sent, still there */
+	drain(NULL);
+	for (unsigned int i = 0; i <= WS_DP_LAN_SOLICITS + 1; i++)
+		tick_at(t + (2 * WS_DP_LAN_REACHABLE_S + i) * SEC);
+	while (rte_ring_dequeue(ws_dp.svc_tx_ring, (void **)&m) == 0) {
+		const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+
+		CHECK(!rte_is_same_ether_addr(&eth->dst_addr, &st4) &&
+		      !rte_is_same_ether_addr(&eth->dst_addr, &st6));
+		rte_pktmbuf_free(m);
+	}
+	CHECK(known4(200, &mac) && rte_is_same_ether_addr(&mac, &st4));
+	CHECK(ws_dp_lan_neigh_lookup(&k6, &mac) == 0 && rte_is_same_ether_addr(&mac, &st6));
+}
+
 int main(void)
 {
 	static const char yaml[] =
 		"dataplane:\n  mode: gateway\n  ports:\n"
 		"    - {name: t0, role: wan, device: net_null0, address: \"198.18.0.1/24\"}\n"
 		"    - {name: l0, role: lan, device: net_null1, address: [\"10.1.0.1/24\", "
-		"\"fd01::1/64\"], gateway: 10.1.0.254}\n"
+		"\"fd01::1/64\"], gateway: 10.1.0.254,\n"
+		"       neighbours: [{address: 10.1.0.200, mac: \"02:00:00:00:00:c8\"},\n"
+		"                    {address: \"fd01::c8\", mac: \"02:00:00:00:00:c9\"}]}\n"
 		"  mempool: {mbufs: 1023, cache: 0}\n"
 		"  tables: {maxPeers: 16, maxAllowedIps: 64, fib: rib}\n";
 	char prefix[64], err[512], rundir[256];
@@ -362,6 +409,7 @@ int main(void)
 	test_give_up();
 	test_traffic_asks_again();
 	test_expiry();
+	test_static();
 	/* something still held when the dataplane stops is freed */
 	ws_dp_lan_hold(frame(false, ip4(99)));
 	drain(NULL);
