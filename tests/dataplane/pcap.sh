@@ -12,6 +12,13 @@
 # after the LAN sent it packets: they are staged, then flushed when the keypair lands. Another
 # roams to a new source port: what the LAN sends it must go there.
 #
+# Gateway mode is a router: decrypted packets leave the LAN port to their next hop's MAC. The
+# scenario's LAN host and LAN router are static neighbours of the LAN port (the config below,
+# as tests/peer/scenario.h lays them out), so nothing waits for ARP/ND; the checker asserts
+# each decrypted packet's MACs and accounts the kernel's own frames (LAN exception TAP). The
+# LAN frames go to the LAN port's MAC, known only once the dataplane runs (its LAN TAP
+# carries it): they are written then.
+#
 # net_pcap reads its rx_pcap when the port is probed and then at every rx burst, so the rx
 # files are FIFOs: the pcap file header goes in before the dataplane starts (the probe reads
 # it), the WAN frames only after the keys are installed, the LAN frames only after the
@@ -111,12 +118,13 @@ WAN_ADDR='["198.18.0.1/24", "2001:db8:18::1/64"]'
 if [ "$WAN" = ring ]; then
 	# tx queue q of net_ring loops to rx queue q: every one must be polled
 	wan_dev="net_ring0"
-	# The loop's endpoint is IPv4. Without IPv6 the kernel behind the exception TAP stays
-	# silent (no MLD, RS or ND at random times, nor when the TAP goes away at shutdown), so
-	# no frame of its can be left in net_ring when the dataplane stops.
+	# The loop's endpoint is IPv4. With no IPv6 address on the WAN TAP (no link-local one
+	# either: addr_gen_mode 1) the kernel sends nothing of its own there (no MLD, RS or ND at
+	# random times), so every frame the WAN sends comes back before the dataplane stops
+	# (wan_rx == wan_tx). The LAN TAP keeps its configured IPv6 address; its frames go to
+	# the LAN pcap and are accounted there.
 	WAN_ADDR='["198.18.0.1/24"]'
-	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv6.conf.all.disable_ipv6=1 || exit 1
+	ip netns exec "$NS" sysctl -qw net.ipv6.conf.default.addr_gen_mode=1 || exit 1
 	WAN_RXQ=$NTX
 	WAN_OUT=(--loop)
 	SCN=(--seed "$SEED" --loop)
@@ -129,7 +137,18 @@ dataplane:
   eal: {filePrefix: $PREFIX, memoryMB: 192, noHuge: true}
   ports:
     - {name: wsw$ID, role: wan, device: "$wan_dev", address: $WAN_ADDR, rxQueues: $WAN_RXQ, rxDesc: 256, txDesc: 256}
-    - {name: wsl$ID, role: lan, device: "$lan_dev", address: ["10.1.0.1/24", "fd00:1::1/64"], rxDesc: 256, txDesc: 256}
+    - name: wsl$ID
+      role: lan
+      device: "$lan_dev"
+      address: ["10.1.0.1/24", "fd00:1::1/64"]
+      gateway: [10.1.0.254, "fd00:1::fe"]
+      neighbours:
+        - {address: 10.1.0.50, mac: "02:00:00:00:02:50"}
+        - {address: "fd00:1::50", mac: "02:00:00:00:02:50"}
+        - {address: 10.1.0.254, mac: "02:00:00:00:02:fe"}
+        - {address: "fd00:1::fe", mac: "02:00:00:00:02:fe"}
+      rxDesc: 256
+      txDesc: 256
   lcores: $LCORES
   mempool: {mbufs: 8191, cache: 32, mbufSize: 2176}
   tables: {maxPeers: 64, maxAllowedIps: 256, fib: rib}
@@ -161,6 +180,13 @@ for _ in $(seq 150); do
 	sleep 0.2
 done
 grep -q "running:" "$TMP/dp.log" || { fail "dataplane did not start"; exit 1; }
+# the LAN port's MAC, which its exception TAP carries
+LAN_MAC=$(ip netns exec "$NS" cat "/sys/class/net/wsl$ID/address") ||
+	{ fail "no LAN TAP wsl$ID"; exit 1; }
+log "LAN port MAC $LAN_MAC"
+"$PEER" pcap-write "${SCN[@]}" --lan-mac "$LAN_MAC" --lan "$TMP/lan.pcap" \
+	$([ "$WAN" = ring ] || echo --wan "$TMP/wan2.pcap") >/dev/null 3>&- 4>&- ||
+	{ fail "pcap-write (LAN frames)"; exit 1; }
 
 ctl() { "$PEER" ctl --socket "$TMP/ctl.sock" "${SCN[@]}" "$@" 3>&- 4>&-; }
 
@@ -209,6 +235,6 @@ DP_PID=
 
 log "checking what the dataplane wrote"
 "$PEER" pcap-check "${SCN[@]}" "${WAN_OUT[@]}" "${LAN_OUT[@]}" \
-	--stats "$TMP/stats.json" || fail "pcap-check"
+	--stats "$TMP/stats.json" --lan-mac "$LAN_MAC" || fail "pcap-check"
 [ "$FAILED" = 0 ] && log "PASS ($MODE, net_$WAN)"
 exit "$FAILED"

@@ -461,7 +461,7 @@ int ws_tp_cmd_ctl(int argc, char **argv)
 			goto build;
 		targets_of(&t, &items);
 		targets_of(&t, &delivered);
-		target(&t, "plain_rx", items.n);
+		target(&t, "lan_rx", items.n);
 	}
 	ret = wait_for(&c, &t, phase, (unsigned int)timeout,
 		       !strcmp(phase, "keepalives") ? &s : NULL)

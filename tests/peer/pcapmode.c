@@ -4,7 +4,8 @@
  *   pcap-write  writes the peers' WAN frames and the LAN's plaintext frames;
  *   pcap-check  reads what the dataplane wrote (WAN: decrypts and checks every transport
  *               message, its padding, counters and headers; LAN: every delivered inner packet
- *               byte for byte) and compares the dataplane's exit counters with the scenario.
+ *               byte for byte, to the right LAN neighbour's MAC; the kernel's frames from
+ *               the LAN exception TAP are accounted) and compares the dataplane's exit counters with the scenario.
  * libpcap reads and writes the files, the same library DPDK's net_pcap uses.
  */
 #include <errno.h>
@@ -35,6 +36,8 @@ struct pcap_opts {
 	unsigned int n_wan_out, n_lan_out;
 	unsigned int mtu;
 	bool loop;
+	uint8_t lan_mac[6]; /* --lan-mac: the dataplane's LAN port MAC */
+	bool has_lan_mac;
 };
 
 static int failures;
@@ -79,6 +82,7 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 		{"stats", required_argument, NULL, 'S'},
 		{"mtu", required_argument, NULL, 'm'},
 		{"loop", no_argument, NULL, 'o'},
+		{"lan-mac", required_argument, NULL, 'M'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *prog = check ? "ws-testpeer pcap-check" : "ws-testpeer pcap-write";
@@ -108,6 +112,21 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 		case 'o':
 			o->loop = true;
 			break;
+		case 'M': {
+			unsigned int b[6];
+			int end = 0;
+
+			if (sscanf(optarg, "%2x:%2x:%2x:%2x:%2x:%2x%n", &b[0], &b[1], &b[2], &b[3],
+				   &b[4], &b[5], &end) != 6 ||
+			    optarg[end]) {
+				fprintf(stderr, "%s: --lan-mac: bad MAC '%s'\n", prog, optarg);
+				return -1;
+			}
+			for (int i = 0; i < 6; i++)
+				o->lan_mac[i] = (uint8_t)b[i];
+			o->has_lan_mac = true;
+			break;
+		}
 		case 'w':
 			o->wan = optarg;
 			break;
@@ -139,15 +158,17 @@ static int parse(struct pcap_opts *o, int argc, char **argv, bool check)
 		return -1;
 	}
 	if (!check && (!o->lan || !o->wan != o->loop)) {
-		fprintf(stderr, "usage: %s --seed N [--peers N] (--wan FILE | --loop) --lan FILE\n",
+		fprintf(stderr,
+			"usage: %s --seed N [--peers N] (--wan FILE | --loop) --lan FILE "
+			"[--lan-mac MAC]\n",
 			prog);
 		return -1;
 	}
-	if (check && (!o->n_wan_out != o->loop || !o->n_lan_out || !o->stats)) {
+	if (check && (!o->n_wan_out != o->loop || !o->n_lan_out || !o->stats || !o->has_lan_mac)) {
 		fprintf(stderr,
 			"usage: %s --seed N [--peers N] (--wan-out FILE... | --loop) --lan-out "
 			"FILE... "
-			"--stats FILE [--mtu N]\n",
+			"--stats FILE --lan-mac MAC [--mtu N]\n",
 			prog);
 		return -1;
 	}
@@ -197,6 +218,8 @@ int ws_tp_cmd_pcap_write(int argc, char **argv)
 		ws_tp_scn_init_loop(&s, o.seed);
 	else if (ws_tp_scn_init(&s, o.seed, o.peers) || ws_tp_traffic_wan(&s, &wan))
 		goto build;
+	if (o.has_lan_mac)
+		ws_tp_scn_set_lan_mac(&s, o.lan_mac);
 	if (ws_tp_traffic_lan(&s, &lan)) {
 	build:
 		fprintf(stderr, "ws-testpeer pcap-write: cannot build the frames\n");
@@ -259,7 +282,9 @@ struct check {
 	unsigned int mtu;
 	/* WAN output */
 	uint64_t other, keepalives, data, extra_lan;
+	uint64_t lan_other; /* LAN output from the LAN port's MAC that is no decrypted packet */
 	uint64_t arp_replies; /* the kernel's answers (through the exception TAP) to our ARP */
+	uint64_t delivered; /* decrypted packets found on the LAN */
 	uint8_t ctr_seen[WS_TP_SCN_MAX_PEERS][MAX_COUNTER];
 	uint64_t ctr_n[WS_TP_SCN_MAX_PEERS];
 };
@@ -271,20 +296,27 @@ static void on_lan_out(void *ctx, const uint8_t *f, size_t len)
 	size_t n = len > WS_TP_ETH_HDR_LEN ? len - WS_TP_ETH_HDR_LEN : 0;
 	uint16_t type = len >= WS_TP_ETH_HDR_LEN ? (uint16_t)(f[12] << 8 | f[13]) : 0;
 
-	if (!n || type != ((ip[0] >> 4) == 6 ? 0x86dd : 0x0800)) {
-		fail("LAN out: a %zu-byte frame of ethertype 0x%04x is no IP packet", len, type);
+	if (len < WS_TP_ETH_HDR_LEN || memcmp(f + 6, c->s.dp_lan_mac, 6)) {
+		fail("LAN out: a %zu-byte frame not from the LAN port's MAC", len);
 		return;
 	}
-	for (size_t k = 0; k < c->wan.n; k++) {
+	for (size_t k = 0; n && (type == 0x0800 || type == 0x86dd) && k < c->wan.n; k++) {
 		const struct ws_tp_item *it = &c->wan.v[k];
+		struct ws_tp_ipaddr dst = {.family = type == 0x0800 ? AF_INET : AF_INET6};
 
-		if (!c->wan_seen[k] && it->inner_len == n && !memcmp(it->inner, ip, n)) {
-			c->wan_seen[k] = true;
-			return;
-		}
+		if (c->wan_seen[k] || it->inner_len != n || memcmp(it->inner, ip, n))
+			continue;
+		c->wan_seen[k] = true;
+		memcpy(dst.bytes, dst.family == AF_INET ? it->inner + 16 : it->inner + 24,
+		       dst.family == AF_INET ? 4 : 16);
+		if (memcmp(f, ws_tp_scn_lan_nexthop_mac(&c->s, &dst), 6))
+			fail("LAN out: peer %d's inner packet (item %zu) to %02x:%02x:%02x:%02x:%02x:%02x, "
+			     "not its LAN next hop's MAC",
+			     it->peer, k, f[0], f[1], f[2], f[3], f[4], f[5]);
+		return;
 	}
-	c->extra_lan++;
-	fail("LAN out: a %zu-byte inner packet that no peer sent (or a duplicate)", n);
+	/* the kernel's (through the LAN TAP), our ARP/ND, ICMP errors: accounted by counters */
+	c->lan_other++;
 }
 
 static const struct ws_tp_scn_peer *peer_at(const struct ws_tp_scn *s,
@@ -457,7 +489,34 @@ static void check_stats(struct check *c, const char *path, size_t wan_out_frames
 	/* the late peer's packets: staged, then flushed and encrypted when its keypair landed */
 	if (late)
 		expect_counter(counters, "staged_flushed", late);
-	expect_counter(counters, "plain_rx", c->lan.n);
+	/* the LAN port got every LAN frame; what is not for the kernel went on to be encrypted */
+	expect_counter(counters, "lan_rx", c->lan.n);
+	expect_counter(counters, "plain_rx", c->lan.n - ws_tp_items_count(&c->lan, "lan_to_kernel"));
+	/* decrypted packets left to their static neighbours at once: none held, none asked for */
+	expect_counter(counters, "lan_tx_decrypted", c->delivered);
+	expect_counter(counters, "lan_held", 0);
+	expect_counter(counters, "lan_neigh_solicit", 0);
+	/* the rest of the LAN output: the kernel's frames and the gateway's ICMP errors */
+	{
+		static const char *const others[] = {"lan_from_kernel", "lan_icmp_too_big",
+						     "lan_icmp6_too_big", "lan_icmp_time_exceeded",
+						     "lan_icmp6_time_exceeded"};
+		uint64_t want = 0;
+		bool all = true;
+
+		for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+			int64_t got = counter_of(counters, others[i]);
+
+			all &= got >= 0;
+			want += got >= 0 ? (uint64_t)got : 0;
+		}
+		if (all && c->lan_other != want)
+			fail("LAN out: %" PRIu64 " frames besides decrypted packets, but "
+			     "lan_from_kernel + lan_icmp* = %" PRIu64,
+			     c->lan_other, want);
+		else if (all)
+			printf("LAN out: %" PRIu64 " frames from the kernel / ICMP ok\n", want);
+	}
 	if (c->s.loop) {
 		/* the WAN loops: all it sent came back, keepalives included */
 		expect_counter(counters, "wan_rx", (uint64_t)counter_of(counters, "wan_tx"));
@@ -512,9 +571,11 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 	/* c.wan: what the WAN brings, so what the LAN must get (in the loop: the LAN's own) */
 	if (o.loop) {
 		ws_tp_scn_init_loop(&c.s, o.seed);
+		ws_tp_scn_set_lan_mac(&c.s, o.lan_mac);
 		if (ws_tp_traffic_lan(&c.s, &c.lan) || ws_tp_traffic_loop_delivered(&c.lan, &c.wan))
 			goto build;
-	} else if (ws_tp_scn_init(&c.s, o.seed, o.peers) || ws_tp_traffic_wan(&c.s, &c.wan) ||
+	} else if (ws_tp_scn_init(&c.s, o.seed, o.peers) ||
+		   (ws_tp_scn_set_lan_mac(&c.s, o.lan_mac), ws_tp_traffic_wan(&c.s, &c.wan)) ||
 		   ws_tp_traffic_lan(&c.s, &c.lan)) {
 	build:
 		fprintf(stderr, "ws-testpeer pcap-check: cannot build the frames\n");
@@ -535,8 +596,10 @@ int ws_tp_cmd_pcap_check(int argc, char **argv)
 			fail("LAN out: peer %d's inner packet (item %zu, %zu bytes) missing",
 			     c.wan.v[k].peer, k, c.wan.v[k].inner_len);
 	}
-	printf("LAN out: %zu frames, %zu of %zu inner packets delivered byte-exact\n", lan_frames,
-	       delivered, want_delivered);
+	c.delivered = delivered;
+	printf("LAN out: %zu frames, %zu of %zu inner packets delivered byte-exact, %" PRIu64
+	       " others\n",
+	       lan_frames, delivered, want_delivered, c.lan_other);
 
 	if (o.loop) {
 		check_stats(&c, o.stats, 0);

@@ -74,7 +74,11 @@ int ws_tp_scn_init(struct ws_tp_scn *s, uint64_t seed, unsigned int n_peers)
 	ip4(&s->lan4, 10, 1, 0, 50);
 	ip6(&s->lan6, lan6, 0, 0x50);
 	memcpy(s->lan_mac, (const uint8_t[6]){0x02, 0, 0, 0, 0x02, 0x50}, 6);
+	ip4(&s->router4, 10, 1, 0, 254);
+	ip6(&s->router6, lan6, 0, 0xfe);
+	memcpy(s->router_mac, (const uint8_t[6]){0x02, 0, 0, 0, 0x02, 0xfe}, 6);
 	memcpy(s->dp_mac, (const uint8_t[6]){0x02, 0, 0, 0, 0x03, 0x01}, 6);
+	memcpy(s->dp_lan_mac, s->dp_mac, 6);
 	for (unsigned int i = 0; i < n_peers; i++) {
 		struct ws_tp_scn_peer *p = &s->peers[i];
 
@@ -111,6 +115,20 @@ void ws_tp_scn_init_loop(struct ws_tp_scn *s, uint64_t seed)
 		p->port = WS_TP_SCN_PORT;
 		memcpy(p->mac, s->dp_mac, 6);
 	}
+}
+
+void ws_tp_scn_set_lan_mac(struct ws_tp_scn *s, const uint8_t mac[6])
+{
+	memcpy(s->dp_lan_mac, mac, 6);
+}
+
+const uint8_t *ws_tp_scn_lan_nexthop_mac(const struct ws_tp_scn *s, const struct ws_tp_ipaddr *dst)
+{
+	/* 10.1.0.0/24 and fd00:1::/64: the first 3 / 8 bytes of the LAN host's address */
+	size_t net = dst->family == AF_INET ? 3 : 8;
+	const struct ws_tp_ipaddr *host = dst->family == AF_INET ? &s->lan4 : &s->lan6;
+
+	return !memcmp(dst->bytes, host->bytes, net) ? s->lan_mac : s->router_mac;
 }
 
 void ws_tp_scn_clear(struct ws_tp_scn *s)

@@ -8,7 +8,9 @@
  *
  * Layout (dataplane side as in tests/dataplane/pcap.sh):
  *   dataplane WAN 198.18.0.1 / 2001:db8:18::1, listen port 51820
- *   LAN host 10.1.0.50 / fd00:1::50
+ *   LAN host 10.1.0.50 / fd00:1::50, MAC 02:00:00:00:02:50; LAN router 10.1.0.254 /
+ *   fd00:1::fe, MAC 02:00:00:00:02:fe (the LAN port's gateway); both static neighbours of the
+ *   LAN port, so decrypted packets leave to their MAC without ARP/ND
  *   peer i: endpoint 198.18.0.(100+i) (even i) or [2001:db8:18::(100+i)] (odd i), port 40000+i,
  *           MAC 02:00:00:00:01:i, allowed-ips 10.200.i.0/24 and fd00:200:0:i::/64,
  *           dataplane receives on index 0x1000+i, the peer on 0x2000+i
@@ -60,13 +62,23 @@ struct ws_tp_scn {
 	struct ws_tp_scn_peer peers[WS_TP_SCN_MAX_PEERS];
 	struct ws_tp_ipaddr dp4, dp6;     /* dataplane WAN addresses */
 	struct ws_tp_ipaddr lan4, lan6;   /* the LAN host */
-	uint8_t lan_mac[6], dp_mac[6];    /* what we put on frames (the dataplane ignores it) */
+	struct ws_tp_ipaddr router4, router6; /* the LAN's router (next hop off the LAN subnet) */
+	uint8_t lan_mac[6], router_mac[6];
+	uint8_t dp_mac[6];     /* the WAN frames' destination (the WAN port does not filter) */
+	uint8_t dp_lan_mac[6]; /* the LAN port's MAC (ws_tp_scn_set_lan_mac; default dp_mac) */
 };
 
 /* Derives everything; -1 if n_peers is 0 or above WS_TP_SCN_MAX_PEERS. */
 int ws_tp_scn_init(struct ws_tp_scn *s, uint64_t seed, unsigned int n_peers);
 /* The loop variant: two peers, endpoint 198.18.0.1:51820, crossed keys and indices. */
 void ws_tp_scn_init_loop(struct ws_tp_scn *s, uint64_t seed);
+/* The dataplane's LAN port MAC, known once it runs: the LAN frames' destination. */
+void ws_tp_scn_set_lan_mac(struct ws_tp_scn *s, const uint8_t mac[6]);
+/*
+ * The MAC a decrypted inner packet to dst must leave the LAN port to: the LAN host's for an
+ * address on the LAN subnet (10.1.0.0/24, fd00:1::/64), the router's otherwise.
+ */
+const uint8_t *ws_tp_scn_lan_nexthop_mac(const struct ws_tp_scn *s, const struct ws_tp_ipaddr *dst);
 /* Zeroes the keys. */
 void ws_tp_scn_clear(struct ws_tp_scn *s);
 

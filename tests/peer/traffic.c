@@ -55,6 +55,26 @@ static size_t echo(uint8_t *buf, size_t cap, const struct ws_tp_scn *s,
 	return ws_tp_echo_build(buf, cap, &e);
 }
 
+/*
+ * What a router's hop does to the IP packet pkt: TTL / hop limit one less (the IPv4 header
+ * checksum recomputed). The gateway forwards each way as one hop.
+ */
+static void hop(uint8_t *pkt)
+{
+	if ((pkt[0] >> 4) == 6) {
+		pkt[7]--;
+		return;
+	}
+	pkt[8]--;
+	pkt[10] = pkt[11] = 0;
+	{
+		uint16_t c = ws_tp_csum_fold(ws_tp_csum_add(0, pkt, (size_t)(pkt[0] & 0xf) * 4));
+
+		pkt[10] = (uint8_t)(c >> 8);
+		pkt[11] = (uint8_t)c;
+	}
+}
+
 /* A transport message from peer p (its next counter unless counter is given) in a WAN frame. */
 static size_t wan_frame(const struct ws_tp_scn *s, struct ws_tp_scn_peer *p, uint8_t *frame,
 			size_t cap, uint32_t receiver, const uint8_t *plain, size_t len)
@@ -83,6 +103,7 @@ static int data(struct ws_tp_items *l, struct ws_tp_scn *s, unsigned int peer, c
 	if (deliver) {
 		memcpy(it->inner, inner, inner_len);
 		it->inner_len = inner_len;
+		hop(it->inner); /* as the LAN receives it */
 	}
 	return it->len ? 0 : -1;
 }
@@ -285,10 +306,11 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 					 v6 ? &p->inner6 : &p->inner4, (uint16_t)(0x200 + i),
 					 (uint16_t)(2 * k + (size_t)v6), sizes[k]);
 				it->inner_len = n;
-				it->len = ws_tp_frame_ip(it->frame, sizeof(it->frame), s->dp_mac,
-							 s->lan_mac, it->inner, n);
+				it->len = ws_tp_frame_ip(it->frame, sizeof(it->frame),
+							 s->dp_lan_mac, s->lan_mac, it->inner, n);
 				if (!n || !it->len)
 					return -1;
+				hop(it->inner); /* as it goes into the tunnel */
 			}
 		}
 	}
@@ -302,12 +324,12 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 		n = echo(pkt, sizeof(pkt), s, v6 ? &s->lan6 : &s->lan4, v6 ? &nowhere6 : &nowhere4,
 			 0x300, (uint16_t)v6, 64);
 		it->len =
-			ws_tp_frame_ip(it->frame, sizeof(it->frame), s->dp_mac, s->lan_mac, pkt, n);
+			ws_tp_frame_ip(it->frame, sizeof(it->frame), s->dp_lan_mac, s->lan_mac, pkt, n);
 		if (!n || !it->len)
 			return -1;
 	}
-	/* not IP: an ARP request on the LAN */
-	it = add(l, "drop_plain_not_ip", -1);
+	/* not IP: a (malformed) ARP request on the LAN, the kernel's business */
+	it = add(l, "lan_to_kernel", -1);
 	if (!it)
 		return -1;
 	memset(it->frame, 0xff, 6);
@@ -331,6 +353,7 @@ int ws_tp_traffic_loop_delivered(const struct ws_tp_items *lan, struct ws_tp_ite
 			return -1;
 		memcpy(it->inner, lan->v[k].inner, lan->v[k].inner_len);
 		it->inner_len = lan->v[k].inner_len;
+		hop(it->inner); /* from the tunnel to the LAN: the second hop */
 	}
 	return 0;
 }

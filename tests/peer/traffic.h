@@ -3,7 +3,9 @@
  * The frames of the raw-mode scenario (scenario.h), with what the dataplane must do with each.
  * WAN frames come from the peers: transport data over IPv4 and IPv6 outer, IPv4 and IPv6
  * inner, several sizes, then deliberately bad ones, each bumping exactly one named counter.
- * LAN frames are plaintext for the peers (and a few the dataplane must drop). Pure functions
+ * LAN frames are plaintext for the peers (and a few the dataplane must drop). The gateway is a
+ * router: every inner packet it forwards, either way, has its TTL / hop limit one less, and
+ * the expected inner packets (item.inner) are as they leave it. Pure functions
  * of the scenario, so the pcap writer, the pcap checker and the control client agree.
  */
 #ifndef WS_TP_TRAFFIC_H
@@ -38,7 +40,7 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *out);
 void ws_tp_items_free(struct ws_tp_items *l);
 /*
  * The loop variant's receive side: every LAN packet for a peer comes back decrypted (counted
- * under rx_decrypted) and is delivered unchanged. 0 or -1.
+ * under rx_decrypted) and is delivered, two hops later. 0 or -1.
  */
 int ws_tp_traffic_loop_delivered(const struct ws_tp_items *lan, struct ws_tp_items *out);
 
