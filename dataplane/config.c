@@ -427,8 +427,8 @@ static int get_neighbours(struct ctx *c, yaml_node_t *seq, const char *path,
 	if (want(c, seq, path, YAML_SEQUENCE_NODE))
 		return -1;
 	p->n_neigh = 0;
-	for (yaml_node_item_t *i = seq->data.sequence.items.start;
-	     i < seq->data.sequence.items.top; i++) {
+	for (yaml_node_item_t *i = seq->data.sequence.items.start; i < seq->data.sequence.items.top;
+	     i++) {
 		yaml_node_t *en = node(c, *i);
 		struct neigh_seen seen = {.e = &p->neigh[p->n_neigh]};
 
@@ -816,7 +816,8 @@ static int check_ports(struct ctx *c, yaml_node_t *dp, struct dp_seen *seen)
 		}
 		for (unsigned int j = 0; j < p->n_neigh; j++) {
 			const struct ws_dp_neigh_cfg *e = &p->neigh[j];
-			const struct ws_dp_addr *own = e->addr.family == AF_INET ? &p->ip4 : &p->ip6;
+			const struct ws_dp_addr *own =
+				e->addr.family == AF_INET ? &p->ip4 : &p->ip6;
 			const char *fam = e->addr.family == AF_INET ? "IPv4" : "IPv6";
 			yaml_node_t eat = {.start_mark.line = e->line - 1};
 

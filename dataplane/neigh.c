@@ -612,8 +612,7 @@ int ws_dp_lan_setup(struct ws_dp *dp, char *err, size_t errlen)
 		for (int j = 0; j < 6; j++)
 			v |= (uint64_t)e->mac[j] << (8 * j);
 		if (rte_hash_add_key_data(ws_dp_lan.neigh, &k, (void *)(uintptr_t)v) < 0 ||
-		    (pos = rte_hash_lookup(ws_dp_lan.neigh, &k)) < 0 ||
-		    pos > WS_DP_LAN_NEIGH_MAX) {
+		    (pos = rte_hash_lookup(ws_dp_lan.neigh, &k)) < 0 || pos > WS_DP_LAN_NEIGH_MAX) {
 			snprintf(err, errlen, "%s:%u: cannot add static LAN neighbour %u",
 				 cfg->path, e->line, i);
 			return -1;

@@ -367,10 +367,11 @@ static const char *joined(const struct ws_dp_eal_args *a)
 				expect);                                                    \
 	} while (0)
 
-#define GW_WAN                                                                               \
-	"dataplane:\n  mode: gateway\n  ports:\n"                                            \
+#define GW_WAN                                                                                     \
+	"dataplane:\n  mode: gateway\n  ports:\n"                                                  \
 	"    - {name: wan0, role: wan, device: net_null0, address: 192.0.2.1/24}\n"
-#define GW_LAN "    - {name: lan0, role: lan, device: net_null1, address: [10.0.0.1/24, 'fd00::1/64'],\n"
+#define GW_LAN                                                                                     \
+	"    - {name: lan0, role: lan, device: net_null1, address: [10.0.0.1/24, 'fd00::1/64'],\n"
 
 static void test_neighbours(void)
 {
@@ -391,7 +392,8 @@ static void test_neighbours(void)
 	CHECK(!memcmp(l->neigh[1].mac, (const uint8_t[6]){0x0a, 0xbc, 0xde, 0xf0, 0x12, 0x34}, 6));
 	CHECK(l->neigh[0].line == 6 && l->neigh[1].line == 7);
 
-	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7/32, mac: '02:00:00:00:00:07'}]}\n",
+	BAD(GW_WAN GW_LAN
+	    "       neighbours: [{address: 10.0.0.7/32, mac: '02:00:00:00:00:07'}]}\n",
 	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: expected an address without "
 	    "prefix length, got '10.0.0.7/32'");
 	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.7, mac: '02:00:00:00:00'}]}\n",
@@ -425,7 +427,8 @@ static void test_neighbours(void)
 	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.1.7, mac: '02:00:00:00:00:07'}]}\n",
 	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: not on the port's link "
 	    "(10.0.0.1/24)");
-	BAD(GW_WAN GW_LAN "       neighbours: [{address: 'fd00:0:0:1::7', mac: '02:00:00:00:00:07'}]}\n",
+	BAD(GW_WAN GW_LAN
+	    "       neighbours: [{address: 'fd00:0:0:1::7', mac: '02:00:00:00:00:07'}]}\n",
 	    "cfg.yaml:6: dataplane.ports[1].neighbours[0].address: not on the port's link "
 	    "(fd00::1/64)");
 	BAD(GW_WAN GW_LAN "       neighbours: [{address: 10.0.0.1, mac: '02:00:00:00:00:07'}]}\n",
@@ -442,7 +445,8 @@ static void test_neighbours(void)
 	{
 		/* 65 entries: one too many */
 		static char text[8192];
-		size_t n = (size_t)snprintf(text, sizeof(text), GW_WAN GW_LAN "       neighbours: [");
+		size_t n =
+			(size_t)snprintf(text, sizeof(text), GW_WAN GW_LAN "       neighbours: [");
 
 		for (unsigned int i = 0; i <= WS_DP_MAX_STATIC_NEIGH; i++)
 			n += (size_t)snprintf(text + n, sizeof(text) - n,
@@ -506,9 +510,9 @@ static void test_example_files(void)
 int main(void)
 {
 	static const struct ws_test_case cases[] = {
-		WS_TEST(test_full),	WS_TEST(test_defaults), WS_TEST(test_dual_stack), WS_TEST(test_neighbours),
-		WS_TEST(test_pipeline),
-		WS_TEST(test_bad),	WS_TEST(test_eal_args), WS_TEST(test_example_files),
+		WS_TEST(test_full),	  WS_TEST(test_defaults),      WS_TEST(test_dual_stack),
+		WS_TEST(test_neighbours), WS_TEST(test_pipeline),      WS_TEST(test_bad),
+		WS_TEST(test_eal_args),	  WS_TEST(test_example_files),
 	};
 
 	return ws_test_run(cases, sizeof(cases) / sizeof(cases[0]));

@@ -5,7 +5,8 @@
  *   pcap-check  reads what the dataplane wrote (WAN: decrypts and checks every transport
  *               message, its padding, counters and headers; LAN: every delivered inner packet
  *               byte for byte, to the right LAN neighbour's MAC; the kernel's frames from
- *               the LAN exception TAP are accounted) and compares the dataplane's exit counters with the scenario.
+ *               the LAN exception TAP are accounted) and compares the dataplane's exit
+ *               counters with the scenario.
  * libpcap reads and writes the files, the same library DPDK's net_pcap uses.
  */
 #include <errno.h>
@@ -282,9 +283,9 @@ struct check {
 	unsigned int mtu;
 	/* WAN output */
 	uint64_t other, keepalives, data, extra_lan;
-	uint64_t lan_other; /* LAN output from the LAN port's MAC that is no decrypted packet */
+	uint64_t lan_other;   /* LAN output from the LAN port's MAC that is no decrypted packet */
 	uint64_t arp_replies; /* the kernel's answers (through the exception TAP) to our ARP */
-	uint64_t delivered; /* decrypted packets found on the LAN */
+	uint64_t delivered;   /* decrypted packets found on the LAN */
 	uint8_t ctr_seen[WS_TP_SCN_MAX_PEERS][MAX_COUNTER];
 	uint64_t ctr_n[WS_TP_SCN_MAX_PEERS];
 };
@@ -310,7 +311,8 @@ static void on_lan_out(void *ctx, const uint8_t *f, size_t len)
 		memcpy(dst.bytes, dst.family == AF_INET ? it->inner + 16 : it->inner + 24,
 		       dst.family == AF_INET ? 4 : 16);
 		if (memcmp(f, ws_tp_scn_lan_nexthop_mac(&c->s, &dst), 6))
-			fail("LAN out: peer %d's inner packet (item %zu) to %02x:%02x:%02x:%02x:%02x:%02x, "
+			fail("LAN out: peer %d's inner packet (item %zu) to "
+			     "%02x:%02x:%02x:%02x:%02x:%02x, "
 			     "not its LAN next hop's MAC",
 			     it->peer, k, f[0], f[1], f[2], f[3], f[4], f[5]);
 		return;
@@ -491,7 +493,8 @@ static void check_stats(struct check *c, const char *path, size_t wan_out_frames
 		expect_counter(counters, "staged_flushed", late);
 	/* the LAN port got every LAN frame; what is not for the kernel went on to be encrypted */
 	expect_counter(counters, "lan_rx", c->lan.n);
-	expect_counter(counters, "plain_rx", c->lan.n - ws_tp_items_count(&c->lan, "lan_to_kernel"));
+	expect_counter(counters, "plain_rx",
+		       c->lan.n - ws_tp_items_count(&c->lan, "lan_to_kernel"));
 	/* decrypted packets left to their static neighbours at once: none held, none asked for */
 	expect_counter(counters, "lan_tx_decrypted", c->delivered);
 	expect_counter(counters, "lan_held", 0);

@@ -122,6 +122,19 @@ static void test_wan_frames(void)
 						 &counter);
 			CHECK(n >= 0 && (size_t)n >= it->inner_len);
 			CHECK(ws_tp_ip_packet_len(plain, (size_t)n) == it->inner_len);
+			/* delivered one router hop later: TTL / hop limit one less */
+			if (n > 0) {
+				bool v6 = (plain[0] >> 4) == 6;
+				uint16_t c;
+
+				plain[v6 ? 7 : 8]--;
+				if (!v6) {
+					plain[10] = plain[11] = 0;
+					c = ws_tp_csum_fold(ws_tp_csum_add(0, plain, 20));
+					plain[10] = (uint8_t)(c >> 8);
+					plain[11] = (uint8_t)c;
+				}
+			}
 			CHECK(n == 0 || !memcmp(plain, it->inner, it->inner_len));
 			delivered += it->inner_len != 0;
 		} else if (!strncmp(it->counter, "drop_ip", 7) ||
@@ -149,7 +162,19 @@ static void test_wan_frames(void)
 	CHECK(ws_tp_items_count(&l, "tx_encrypted") == 24);
 	CHECK(ws_tp_items_count(&l, "staged") == 8);
 	CHECK(ws_tp_items_count(&l, "drop_no_peer") == 2);
+	CHECK(ws_tp_items_count(&l, "lan_to_kernel") == 1);
 	ws_tp_items_free(&l);
+	/* LAN frames go to the LAN port's MAC once it is known */
+	ws_tp_scn_set_lan_mac(&s, (const uint8_t[6]){0x02, 0x11, 0x22, 0x33, 0x44, 0x55});
+	CHECK(ws_tp_traffic_lan(&s, &l) == 0);
+	CHECK(l.n > 0 &&
+	      !memcmp(l.v[0].frame, (const uint8_t[6]){0x02, 0x11, 0x22, 0x33, 0x44, 0x55}, 6));
+	ws_tp_items_free(&l);
+	/* the next hop of a decrypted packet: the LAN host on the LAN subnet, the router beyond */
+	CHECK(ws_tp_scn_lan_nexthop_mac(&s, &s.lan4) == s.lan_mac);
+	CHECK(ws_tp_scn_lan_nexthop_mac(&s, &s.lan6) == s.lan_mac);
+	CHECK(ws_tp_scn_lan_nexthop_mac(&s, &s.peers[0].inner4) == s.router_mac);
+	CHECK(ws_tp_scn_lan_nexthop_mac(&s, &s.peers[0].inner6) == s.router_mac);
 	ws_tp_scn_clear(&s);
 }
 

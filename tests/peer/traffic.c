@@ -323,8 +323,8 @@ int ws_tp_traffic_lan(const struct ws_tp_scn *s, struct ws_tp_items *l)
 			return -1;
 		n = echo(pkt, sizeof(pkt), s, v6 ? &s->lan6 : &s->lan4, v6 ? &nowhere6 : &nowhere4,
 			 0x300, (uint16_t)v6, 64);
-		it->len =
-			ws_tp_frame_ip(it->frame, sizeof(it->frame), s->dp_lan_mac, s->lan_mac, pkt, n);
+		it->len = ws_tp_frame_ip(it->frame, sizeof(it->frame), s->dp_lan_mac, s->lan_mac,
+					 pkt, n);
 		if (!n || !it->len)
 			return -1;
 	}
