@@ -91,12 +91,10 @@ NOTES=(
 # shellcheck source-path=SCRIPTDIR source=../../tests/e2e/lib.sh
 . "$here/../../tests/e2e/lib.sh"
 
-skip() {
-	echo "bench gen: skipped: $*"
-	[ -n "$json" ] && python3 -c 'import json,sys; json.dump({"skipped": sys.argv[2]}, open(sys.argv[1], "w"))' \
-		"$json" "$*"
-	exit 0
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+skip() { bench_skip "bench gen" "$@"; }
 if ! reason=$(wsns_preflight); then skip "$reason"; fi
 for cmd in python3 taskset; do
 	command -v "$cmd" >/dev/null || skip "missing command: $cmd"
@@ -107,18 +105,7 @@ if ! GEN=$(realpath -e -- "$build/bench/gen/ws-gen" 2>/dev/null) ||
 	exit 1
 fi
 
-OUT_TMP=$(mktemp -d /tmp/ws-bench-gen.XXXXXX)
-RESULTS=$OUT_TMP/results.jsonl
-: >"$RESULTS"
-SUB=
-# shellcheck disable=SC2317 # reached through the trap
-on_signal() {
-	[ -n "$SUB" ] && kill -TERM "$SUB" 2>/dev/null && wait "$SUB" 2>/dev/null
-	rm -rf "$OUT_TMP"
-	exit 130
-}
-trap on_signal INT TERM
-trap 'rm -rf "$OUT_TMP"' EXIT
+bench_results gen
 
 # gen_topology: the appliance and generator namespaces, one veth between them.
 gen_topology() {
@@ -341,26 +328,15 @@ bench_impl() {
 		*) encrypt_run "$size" ;;
 		esac || { e2e_dump_logs >&2; return 1; }
 	done
-	if [ "$IMPL" = wirespeed ]; then
-		e2e_ctl_stop
-		e2e_dp_stop || echo "  (the dataplane did not stop cleanly: status $?)" >&2
-	fi
+	[ "$IMPL" = wirespeed ] && bench_wirespeed_stop
 	return 0
 }
 
 echo "bench gen: ${#RUNS[@]} runs of ${secs}s, $peers peers, for each of wireguard-go and wirespeed (build $build)"
+# ws-gen's DPDK runtime directory (its own file prefix, unknown to e2e_cleanup)
+# shellcheck disable=SC2317 # called by bench_impls' trap
+bench_impl_cleanup() { [ -n "${GEN_PREFIX:-}" ] && rm -rf "/var/run/dpdk/$GEN_PREFIX"; }
 status=0
-for impl in wireguard-go wirespeed; do
-	(
-		trap 'e2e_cleanup; [ -n "${GEN_PREFIX:-}" ] && rm -rf "/var/run/dpdk/$GEN_PREFIX"' EXIT
-		trap 'exit 130' INT
-		trap 'exit 143' TERM
-		bench_impl "$impl"
-	) &
-	SUB=$!
-	wait "$SUB" || { echo "bench gen: the $impl runs failed" >&2; status=1; }
-	SUB=
-done
-echo
+bench_impls "bench gen" || status=1
 python3 "$here/gen_sample.py" report "$RESULTS" "$json" "${NOTES[@]}" || status=1
 exit $status
