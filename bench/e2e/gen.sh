@@ -137,28 +137,7 @@ gen_peers() {
 
 wirespeed_start() {
 	# as tests/gen/wirespeed.sh: ws-gen's peer list pasted into the appliance's config as is
-	{
-		cat <<EOF
-interface:
-  name: $APP_IF
-  privateKeyFile: $E2E_TMP/app.key
-  listenPort: $APP_PORT
-  addresses: ["$APP_TUN4/24"]
-EOF
-		cat "$E2E_TMP/peers.yaml"
-		cat <<EOF
-dataplane:
-  mode: host
-  eal: {filePrefix: $APP_PREFIX, memoryMB: 256, noHuge: true}
-  ports:
-    - {name: wan0, role: wan, device: "net_af_packet0,iface=wan0v",
-       address: ["$APP_WAN4/24"], rxDesc: 512}
-  lcores: {service: 0, workers: [1], mode: run-to-completion}
-  mempool: {mbufs: 4095, cache: 64, mbufSize: 2176}
-  burst: 32
-  controlSocket: $E2E_TMP/ctl.sock
-EOF
-	} >"$E2E_TMP/app.yaml"
+	e2e_gen_config "$E2E_TMP/app.yaml" "$E2E_TMP/peers.yaml"
 	# the same sysctls as tests/e2e/lib.sh's topology: the kernel stays quiet on the veth the
 	# dataplane reads
 	ip netns exec "$NS_APP" sysctl -qw net.ipv4.conf.wan0v.arp_ignore=8 \
