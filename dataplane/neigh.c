@@ -123,13 +123,80 @@ static uint16_t csum_fold32(uint32_t s)
 	return (uint16_t)~s;
 }
 
+/*
+ * Fills the fresh mbuf m with an ARP request (AF_INET) or a neighbour solicitation for target,
+ * from own_mac and the port's address src (4 or 16 bytes). to: the neighbour's MAC for a
+ * unicast probe of an entry being re-confirmed (RFC 4861 7.3.3), NULL for the broadcast /
+ * solicited-node multicast group.
+ */
+static void neigh_request_build(struct rte_mbuf *m, int family, const uint8_t *target,
+				const struct rte_ether_addr *own_mac, const uint8_t *src,
+				const struct rte_ether_addr *to)
+{
+	struct rte_ether_hdr *eth;
+
+	if (family == AF_INET) {
+		struct rte_arp_hdr *arp;
+
+		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
+		arp = (void *)(eth + 1);
+		if (to)
+			eth->dst_addr = *to;
+		else
+			memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
+		eth->src_addr = *own_mac;
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+		arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+		arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		arp->arp_hlen = 6;
+		arp->arp_plen = 4;
+		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+		arp->arp_data.arp_sha = *own_mac;
+		memcpy(&arp->arp_data.arp_sip, src, 4);
+		memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
+		memcpy(&arp->arp_data.arp_tip, target, 4);
+	} else {
+		static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+		struct rte_ipv6_hdr *ip;
+		uint8_t *ns;
+		uint16_t c;
+
+		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) + 32);
+		ip = (void *)(eth + 1);
+		ns = (uint8_t *)(ip + 1);
+		eth->src_addr = *own_mac;
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip->payload_len = rte_cpu_to_be_16(32);
+		ip->proto = IPPROTO_ICMPV6;
+		ip->hop_limits = 255;
+		memcpy(ip->src_addr, src, 16);
+		if (to) {
+			eth->dst_addr = *to;
+			memcpy(ip->dst_addr, target, 16);
+		} else {
+			eth->dst_addr = (struct rte_ether_addr){
+				{0x33, 0x33, 0xff, target[13], target[14], target[15]}};
+			memcpy(ip->dst_addr, snm, 13);
+			memcpy(ip->dst_addr + 13, target + 13, 3);
+		}
+		memset(ns, 0, 32);
+		ns[0] = 135; /* type: neighbour solicitation; code, checksum, reserved = 0 */
+		memcpy(ns + 8, target, 16);
+		ns[24] = 1; /* option: source link-layer address, 1 unit of 8 bytes */
+		ns[25] = 1;
+		memcpy(ns + 26, own_mac->addr_bytes, 6);
+		c = csum_fold32((uint32_t)rte_ipv6_phdr_cksum(ip, 0) + rte_raw_cksum(ns, 32));
+		memcpy(ns + 2, &c, 2);
+	}
+}
+
 void ws_dp_neigh_solicit(const struct ws_ipc_addr *a)
 {
 	const struct ws_dp_port_cfg *wan = ws_dp_config_wan(ws_dp.cfg);
 	const struct rte_ether_addr *own_mac = &ws_dp.ports[ws_dp.wan < 0 ? 0 : ws_dp.wan].mac;
 	struct rte_mempool *mp = ws_dp_mempool_for(&ws_dp, 0);
 	struct ws_dp_neigh_key nh;
-	struct rte_ether_hdr *eth;
 	struct rte_mbuf *m;
 
 	if (!mp || !ws_dp.svc_tx_ring || ws_dp.wan < 0 || ws_dp_neigh_nexthop(a, &nh))
@@ -141,55 +208,8 @@ void ws_dp_neigh_solicit(const struct ws_ipc_addr *a)
 		ws_dp_cnt_add(&ws_dp_counters[rte_lcore_id()], WS_DP_CNT_DROP_NO_MBUF, 1);
 		return;
 	}
-	if (a->family == AF_INET) {
-		struct rte_arp_hdr *arp;
-
-		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
-		arp = (void *)(eth + 1);
-		memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-		eth->src_addr = *own_mac;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-		arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-		arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		arp->arp_hlen = 6;
-		arp->arp_plen = 4;
-		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-		arp->arp_data.arp_sha = *own_mac;
-		memcpy(&arp->arp_data.arp_sip, wan->ip4.bytes, 4);
-		memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-		memcpy(&arp->arp_data.arp_tip, nh.addr, 4);
-	} else {
-		/* neighbour solicitation to the solicited-node multicast address */
-		struct rte_ipv6_hdr *ip;
-		uint8_t *ns;
-		uint32_t s = 0;
-
-		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) + 32);
-		ip = (void *)(eth + 1);
-		ns = (uint8_t *)(ip + 1);
-		eth->dst_addr = (struct rte_ether_addr){
-			{0x33, 0x33, 0xff, nh.addr[13], nh.addr[14], nh.addr[15]}};
-		eth->src_addr = *own_mac;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip->payload_len = rte_cpu_to_be_16(32);
-		ip->proto = IPPROTO_ICMPV6;
-		ip->hop_limits = 255;
-		memcpy(ip->src_addr, wan->ip6.bytes, 16);
-		static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
-		memcpy(ip->dst_addr, snm, 13);
-		memcpy(ip->dst_addr + 13, nh.addr + 13, 3);
-		memset(ns, 0, 32);
-		ns[0] = 135; /* type: neighbour solicitation; code, checksum, reserved = 0 */
-		memcpy(ns + 8, nh.addr, 16);
-		ns[24] = 1; /* option: source link-layer address, 1 unit of 8 bytes */
-		ns[25] = 1;
-		memcpy(ns + 26, own_mac->addr_bytes, 6);
-		s = rte_ipv6_phdr_cksum(ip, 0);
-		s = (uint32_t)s + rte_raw_cksum(ns, 32);
-		uint16_t c = csum_fold32(s);
-		memcpy(ns + 2, &c, 2);
-	}
+	neigh_request_build(m, a->family, nh.addr, own_mac,
+			    a->family == AF_INET ? wan->ip4.bytes : wan->ip6.bytes, NULL);
 	ws_dp_priv(m)->kind = WS_DP_MK_RAW;
 	if (rte_ring_sp_enqueue(ws_dp.svc_tx_ring, m)) {
 		ws_dp_cnt_add(&ws_dp_counters[rte_lcore_id()], WS_DP_CNT_DROP_SVC_TX_RING_FULL, 1);
@@ -276,7 +296,6 @@ static void lan_solicit(const struct ws_dp_neigh_key *k, const struct rte_ether_
 {
 	const struct rte_ether_addr *own_mac = &ws_dp_lan.mac;
 	struct rte_mempool *mp = ws_dp_mempool_for(&ws_dp, 0);
-	struct rte_ether_hdr *eth;
 	struct rte_mbuf *m;
 
 	if (!mp || (k->family == AF_INET && !ws_dp_lan.ip4.family) ||
@@ -287,60 +306,8 @@ static void lan_solicit(const struct ws_dp_neigh_key *k, const struct rte_ether_
 		ws_dp_cnt_add(lan_cnt(), WS_DP_CNT_DROP_NO_MBUF, 1);
 		return;
 	}
-	if (k->family == AF_INET) {
-		struct rte_arp_hdr *arp;
-
-		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*arp));
-		arp = (void *)(eth + 1);
-		if (to)
-			eth->dst_addr = *to;
-		else
-			memset(&eth->dst_addr, 0xff, sizeof(eth->dst_addr));
-		eth->src_addr = *own_mac;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
-		arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
-		arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		arp->arp_hlen = 6;
-		arp->arp_plen = 4;
-		arp->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
-		arp->arp_data.arp_sha = *own_mac;
-		memcpy(&arp->arp_data.arp_sip, ws_dp_lan.ip4.bytes, 4);
-		memset(&arp->arp_data.arp_tha, 0, sizeof(arp->arp_data.arp_tha));
-		memcpy(&arp->arp_data.arp_tip, k->addr, 4);
-	} else {
-		static const uint8_t snm[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
-		struct rte_ipv6_hdr *ip;
-		uint8_t *ns;
-		uint16_t c;
-
-		eth = (void *)rte_pktmbuf_append(m, sizeof(*eth) + sizeof(*ip) + 32);
-		ip = (void *)(eth + 1);
-		ns = (uint8_t *)(ip + 1);
-		eth->src_addr = *own_mac;
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-		ip->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip->payload_len = rte_cpu_to_be_16(32);
-		ip->proto = IPPROTO_ICMPV6;
-		ip->hop_limits = 255;
-		memcpy(ip->src_addr, ws_dp_lan.ip6.bytes, 16);
-		if (to) { /* unicast probe (RFC 4861 7.3.3) */
-			eth->dst_addr = *to;
-			memcpy(ip->dst_addr, k->addr, 16);
-		} else {
-			eth->dst_addr = (struct rte_ether_addr){
-				{0x33, 0x33, 0xff, k->addr[13], k->addr[14], k->addr[15]}};
-			memcpy(ip->dst_addr, snm, 13);
-			memcpy(ip->dst_addr + 13, k->addr + 13, 3);
-		}
-		memset(ns, 0, 32);
-		ns[0] = 135;
-		memcpy(ns + 8, k->addr, 16);
-		ns[24] = 1; /* source link-layer address option */
-		ns[25] = 1;
-		memcpy(ns + 26, own_mac->addr_bytes, 6);
-		c = csum_fold32((uint32_t)rte_ipv6_phdr_cksum(ip, 0) + rte_raw_cksum(ns, 32));
-		memcpy(ns + 2, &c, 2);
-	}
+	neigh_request_build(m, k->family, k->addr, own_mac,
+			    k->family == AF_INET ? ws_dp_lan.ip4.bytes : ws_dp_lan.ip6.bytes, to);
 	ws_dp_priv(m)->kind = WS_DP_MK_LAN;
 	if (ws_dp_service_send(m) == 0)
 		ws_dp_cnt_add(lan_cnt(), WS_DP_CNT_LAN_NEIGH_SOLICIT, 1);

@@ -91,12 +91,10 @@ NOTES=(
 # shellcheck source-path=SCRIPTDIR source=../../tests/e2e/lib.sh
 . "$here/../../tests/e2e/lib.sh"
 
-skip() {
-	echo "bench gen: skipped: $*"
-	[ -n "$json" ] && python3 -c 'import json,sys; json.dump({"skipped": sys.argv[2]}, open(sys.argv[1], "w"))' \
-		"$json" "$*"
-	exit 0
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+skip() { bench_skip "bench gen" "$@"; }
 if ! reason=$(wsns_preflight); then skip "$reason"; fi
 for cmd in python3 taskset; do
 	command -v "$cmd" >/dev/null || skip "missing command: $cmd"
@@ -107,18 +105,7 @@ if ! GEN=$(realpath -e -- "$build/bench/gen/ws-gen" 2>/dev/null) ||
 	exit 1
 fi
 
-OUT_TMP=$(mktemp -d /tmp/ws-bench-gen.XXXXXX)
-RESULTS=$OUT_TMP/results.jsonl
-: >"$RESULTS"
-SUB=
-# shellcheck disable=SC2317 # reached through the trap
-on_signal() {
-	[ -n "$SUB" ] && kill -TERM "$SUB" 2>/dev/null && wait "$SUB" 2>/dev/null
-	rm -rf "$OUT_TMP"
-	exit 130
-}
-trap on_signal INT TERM
-trap 'rm -rf "$OUT_TMP"' EXIT
+bench_results gen
 
 # gen_topology: the appliance and generator namespaces, one veth between them.
 gen_topology() {
@@ -150,28 +137,7 @@ gen_peers() {
 
 wirespeed_start() {
 	# as tests/gen/wirespeed.sh: ws-gen's peer list pasted into the appliance's config as is
-	{
-		cat <<EOF
-interface:
-  name: $APP_IF
-  privateKeyFile: $E2E_TMP/app.key
-  listenPort: $APP_PORT
-  addresses: ["$APP_TUN4/24"]
-EOF
-		cat "$E2E_TMP/peers.yaml"
-		cat <<EOF
-dataplane:
-  mode: host
-  eal: {filePrefix: $APP_PREFIX, memoryMB: 256, noHuge: true}
-  ports:
-    - {name: wan0, role: wan, device: "net_af_packet0,iface=wan0v",
-       address: ["$APP_WAN4/24"], rxDesc: 512}
-  lcores: {service: 0, workers: [1], mode: run-to-completion}
-  mempool: {mbufs: 4095, cache: 64, mbufSize: 2176}
-  burst: 32
-  controlSocket: $E2E_TMP/ctl.sock
-EOF
-	} >"$E2E_TMP/app.yaml"
+	e2e_gen_config "$E2E_TMP/app.yaml" "$E2E_TMP/peers.yaml"
 	# the same sysctls as tests/e2e/lib.sh's topology: the kernel stays quiet on the veth the
 	# dataplane reads
 	ip netns exec "$NS_APP" sysctl -qw net.ipv4.conf.wan0v.arp_ignore=8 \
@@ -341,26 +307,15 @@ bench_impl() {
 		*) encrypt_run "$size" ;;
 		esac || { e2e_dump_logs >&2; return 1; }
 	done
-	if [ "$IMPL" = wirespeed ]; then
-		e2e_ctl_stop
-		e2e_dp_stop || echo "  (the dataplane did not stop cleanly: status $?)" >&2
-	fi
+	[ "$IMPL" = wirespeed ] && bench_wirespeed_stop
 	return 0
 }
 
 echo "bench gen: ${#RUNS[@]} runs of ${secs}s, $peers peers, for each of wireguard-go and wirespeed (build $build)"
+# ws-gen's DPDK runtime directory (its own file prefix, unknown to e2e_cleanup)
+# shellcheck disable=SC2317 # called by bench_impls' trap
+bench_impl_cleanup() { [ -n "${GEN_PREFIX:-}" ] && rm -rf "/var/run/dpdk/$GEN_PREFIX"; }
 status=0
-for impl in wireguard-go wirespeed; do
-	(
-		trap 'e2e_cleanup; [ -n "${GEN_PREFIX:-}" ] && rm -rf "/var/run/dpdk/$GEN_PREFIX"' EXIT
-		trap 'exit 130' INT
-		trap 'exit 143' TERM
-		bench_impl "$impl"
-	) &
-	SUB=$!
-	wait "$SUB" || { echo "bench gen: the $impl runs failed" >&2; status=1; }
-	SUB=
-done
-echo
+bench_impls "bench gen" || status=1
 python3 "$here/gen_sample.py" report "$RESULTS" "$json" "${NOTES[@]}" || status=1
 exit $status

@@ -18,7 +18,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sample import proc_cpu  # noqa: E402  (bench/e2e/sample.py)
+import sample  # noqa: E402  (bench/e2e/sample.py)
 from sample import telemetry as telemetry_once  # noqa: E402
 
 
@@ -34,14 +34,6 @@ def telemetry(prefix, cmd, tries=3):
             print(f"gen_sample: telemetry {cmd}: {e!r}, retrying", file=sys.stderr)
 
 
-def link_stats(ns, iface):
-    link = json.loads(subprocess.run(["ip", "-n", ns, "-s", "-j", "link", "show", iface],
-                                     check=True, capture_output=True, text=True).stdout)[0]
-    st = link["stats64"]
-    return {"rx_packets": st["rx"]["packets"], "rx_dropped": st["rx"]["dropped"],
-            "tx_packets": st["tx"]["packets"], "tx_dropped": st["tx"]["dropped"]}
-
-
 def udp_snmp(ns):
     lines = subprocess.run(["ip", "netns", "exec", ns, "cat", "/proc/net/snmp"], check=True,
                            capture_output=True, text=True).stdout.splitlines()
@@ -50,32 +42,12 @@ def udp_snmp(ns):
 
 
 def snap(kind, ns, tun_if, wan_if, pids, prefix=None):
-    out = {"tun": link_stats(ns, tun_if), "wan": link_stats(ns, wan_if), "udp": udp_snmp(ns),
-           "poll_cpu": 0.0, "other_cpu": 0.0, "thread_cpu": {}}
-    for pid in [p for p in pids.split(",") if p]:
-        total = proc_cpu(f"/proc/{pid}/stat")
-        poll = 0.0
-        if kind == "wirespeed":
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                try:
-                    with open(f"/proc/{pid}/task/{tid}/comm") as f:
-                        comm = f.read().strip()
-                    t = proc_cpu(f"/proc/{pid}/task/{tid}/stat")
-                except OSError:
-                    continue
-                if comm.startswith("rte-worker"):
-                    poll += t
-                key = f"{pid}/{comm}"
-                out["thread_cpu"][key] = out["thread_cpu"].get(key, 0.0) + t
-        out["poll_cpu"] += poll
-        out["other_cpu"] += total - poll
+    out = {"tun": sample.link_stats(ns, tun_if), "wan": sample.link_stats(ns, wan_if),
+           "udp": udp_snmp(ns)}
+    out.update(sample.cpu_snap(kind, pids))
     if prefix:
         out["stats"] = telemetry(prefix, "/wirespeed/stats")
-        lc = telemetry(prefix, "/wirespeed/lcores")
-        out["tsc_hz"] = lc["tsc_hz"]
-        workers = [v for k, v in lc.items() if k.startswith("lcore")]
-        out["busy_cycles"] = sum(v["busy_cycles"] for v in workers)
-        out["idle_cycles"] = sum(v["idle_cycles"] for v in workers)
+        out.update(sample.lcore_snap(telemetry(prefix, "/wirespeed/lcores")))
         out["ports"] = {k: {f: v[f] for f in ("kind", "ipackets", "opackets", "imissed",
                                                 "oerrors", "rx_nombuf")}
                         for k, v in telemetry(prefix, "/wirespeed/ports").items()
@@ -149,11 +121,7 @@ def result(impl, direction, size, before, after, gen_json, blast_json=None):
         r["poll_thread_cpu_s"] = round(a["poll_cpu"] - b["poll_cpu"], 3)
         r["other_cpu_s"] = round(other, 3)
         # where the non-polling CPU went, by process/thread name (/proc)
-        threads = {}
-        for k, v in a["thread_cpu"].items():
-            name = k.split("/", 1)[1]
-            threads[name] = threads.get(name, 0.0) + v - b["thread_cpu"].get(k, 0.0)
-        r["thread_cpu_s"] = {k: round(v, 2) for k, v in threads.items() if v > 0}
+        r["thread_cpu_s"] = sample.thread_cpu_delta(a, b)
         r["cycles_per_packet"] = round(busy / done, 1) if done else None
         r["cycles_per_packet_all"] = round((busy + other * hz) / done, 1) if done else None
         # the same from the CPU time the scheduler really gave the polling thread (/proc) x its
@@ -240,23 +208,8 @@ def report(results_path, json_out, notes):
           "busy% = busy / (busy + idle) cycles of the polling lcore")
     for n in notes:
         print("note: " + n)
-    if json_out:
-        with open(json_out, "w") as f:
-            json.dump({"runs": rows, "ratio_wirespeed_over_wireguard_go": ratios,
-                       "notes": notes}, f, indent=1)
-
-
-def main():
-    cmd = sys.argv[1]
-    if cmd == "snap":
-        print(json.dumps(snap(*sys.argv[2:])))
-    elif cmd == "result":
-        print(json.dumps(result(*sys.argv[2:])))
-    elif cmd == "report":
-        report(sys.argv[2], sys.argv[3], sys.argv[4:])
-    else:
-        sys.exit(f"unknown command {cmd}")
+    sample.write_report_json(json_out, rows, ratios, notes)
 
 
 if __name__ == "__main__":
-    main()
+    sample.main(snap, result, report)

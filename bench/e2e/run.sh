@@ -69,29 +69,16 @@ NOTES=(
 # shellcheck source-path=SCRIPTDIR source=../../tests/e2e/lib.sh
 . "$here/../../tests/e2e/lib.sh"
 
-skip() {
-	echo "bench e2e: skipped: $*"
-	[ -n "$json" ] && python3 -c 'import json,sys; json.dump({"skipped": sys.argv[2]}, open(sys.argv[1], "w"))' \
-		"$json" "$*"
-	exit 0
-}
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$here/lib.sh"
+
+skip() { bench_skip "bench e2e" "$@"; }
 if ! reason=$(wsns_preflight); then skip "$reason"; fi
 for cmd in iperf3 ss python3; do
 	command -v "$cmd" >/dev/null || skip "missing command: $cmd"
 done
 
-OUT_TMP=$(mktemp -d /tmp/ws-bench-e2e.XXXXXX)
-RESULTS=$OUT_TMP/results.jsonl
-: >"$RESULTS"
-SUB=
-# shellcheck disable=SC2317 # reached through the trap
-on_signal() {
-	[ -n "$SUB" ] && kill -TERM "$SUB" 2>/dev/null && wait "$SUB" 2>/dev/null
-	rm -rf "$OUT_TMP"
-	exit 130
-}
-trap on_signal INT TERM
-trap 'rm -rf "$OUT_TMP"' EXIT
+bench_results e2e
 
 # The wireguard-go appliance: the same topology (e2e_topology), with the kernel answering on
 # the WAN veth (the wirespeed dataplane keeps it quiet there), wireguard-go on the tunnel.
@@ -161,26 +148,12 @@ bench_impl() {
 		IFS='|' read -r name args len <<<"$t"
 		one_run "$impl" "$name" "$args" "$len" || { e2e_dump_logs >&2; return 1; }
 	done
-	if [ "$impl" = wirespeed ]; then
-		e2e_ctl_stop
-		e2e_dp_stop || echo "  (the dataplane did not stop cleanly: status $?)" >&2
-	fi
+	[ "$impl" = wirespeed ] && bench_wirespeed_stop
 	return 0
 }
 
 echo "bench e2e: ${#TESTS[@]} runs of ${secs}s for each of wireguard-go and wirespeed (build $build)"
 status=0
-for impl in wireguard-go wirespeed; do
-	(
-		trap 'e2e_cleanup' EXIT
-		trap 'exit 130' INT
-		trap 'exit 143' TERM
-		bench_impl "$impl"
-	) &
-	SUB=$!
-	wait "$SUB" || { echo "bench e2e: the $impl runs failed" >&2; status=1; }
-	SUB=
-done
-echo
+bench_impls "bench e2e" || status=1
 python3 "$here/sample.py" report "$RESULTS" "$json" "${NOTES[@]}" || status=1
 exit $status

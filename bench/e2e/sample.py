@@ -39,12 +39,18 @@ def telemetry(prefix, cmd):
     return out[cmd]
 
 
-def snap(ns, iface, kind, pids, prefix=None):
+def link_stats(ns, iface):
     link = json.loads(subprocess.run(["ip", "-n", ns, "-s", "-j", "link", "show", iface],
                                      check=True, capture_output=True, text=True).stdout)[0]
     st = link["stats64"]
-    out = {"rx_packets": st["rx"]["packets"], "tx_packets": st["tx"]["packets"],
-           "poll_cpu": 0.0, "other_cpu": 0.0, "proc_cpu": {}, "thread_cpu": {}}
+    return {"rx_packets": st["rx"]["packets"], "rx_dropped": st["rx"]["dropped"],
+            "tx_packets": st["tx"]["packets"], "tx_dropped": st["tx"]["dropped"]}
+
+
+def cpu_snap(kind, pids):
+    """The CPU seconds of each process in PIDS (comma-separated), split into the dataplane's
+    polling threads (rte-worker-*, kind "wirespeed" only) and everything else, and per thread"""
+    out = {"poll_cpu": 0.0, "other_cpu": 0.0, "proc_cpu": {}, "thread_cpu": {}}
     for pid in [p for p in pids.split(",") if p]:
         total = proc_cpu(f"/proc/{pid}/stat")
         poll = 0.0
@@ -55,7 +61,7 @@ def snap(ns, iface, kind, pids, prefix=None):
                         comm = f.read().strip()
                     t = proc_cpu(f"/proc/{pid}/task/{tid}/stat")
                 except OSError:
-                    continue
+                    continue  # the thread exited between listdir and here
                 if comm.startswith("rte-worker"):
                     poll += t
                 key = f"{pid}/{comm}"
@@ -63,11 +69,38 @@ def snap(ns, iface, kind, pids, prefix=None):
         out["proc_cpu"][pid] = total
         out["poll_cpu"] += poll
         out["other_cpu"] += total - poll
+    return out
+
+
+def lcore_snap(lc):
+    """The polling lcores' busy/idle TSC cycles from telemetry /wirespeed/lcores"""
+    workers = [v for k, v in lc.items() if k.startswith("lcore")]
+    return {"tsc_hz": lc["tsc_hz"], "busy_cycles": sum(v["busy_cycles"] for v in workers),
+            "idle_cycles": sum(v["idle_cycles"] for v in workers)}
+
+
+def thread_cpu_delta(a, b):
+    """Where the CPU went between snapshots b and a, by thread name (the pids summed)"""
+    threads = {}
+    for k, v in a["thread_cpu"].items():
+        name = k.split("/", 1)[1]
+        threads[name] = threads.get(name, 0.0) + v - b["thread_cpu"].get(k, 0.0)
+    return {k: round(v, 2) for k, v in threads.items() if v > 0}
+
+
+def write_report_json(json_out, rows, ratios, notes):
+    if json_out:
+        with open(json_out, "w") as f:
+            json.dump({"runs": rows, "ratio_wirespeed_over_wireguard_go": ratios,
+                       "notes": notes}, f, indent=1)
+
+
+def snap(ns, iface, kind, pids, prefix=None):
+    st = link_stats(ns, iface)
+    out = {"rx_packets": st["rx_packets"], "tx_packets": st["tx_packets"]}
+    out.update(cpu_snap(kind, pids))
     if prefix:
-        lc = telemetry(prefix, "/wirespeed/lcores")
-        out["tsc_hz"] = lc["tsc_hz"]
-        out["busy_cycles"] = sum(v["busy_cycles"] for k, v in lc.items() if k.startswith("lcore"))
-        out["idle_cycles"] = sum(v["idle_cycles"] for k, v in lc.items() if k.startswith("lcore"))
+        out.update(lcore_snap(telemetry(prefix, "/wirespeed/lcores")))
     return out
 
 
@@ -112,11 +145,7 @@ def result(impl, test, before, after, iperf, seconds, udp_len=None):
         # preempted by the scheduler is charged in full to cpu_s
         r["cpu_alt_s"] = poll_proc * r["busy_fraction"] + other
         # where the non-polling CPU went, by process/thread name (/proc)
-        threads = {}
-        for k, v in a["thread_cpu"].items():
-            name = k.split("/", 1)[1]
-            threads[name] = threads.get(name, 0.0) + v - b["thread_cpu"].get(k, 0.0)
-        r["thread_cpu_s"] = {k: round(v, 2) for k, v in threads.items() if v > 0}
+        r["thread_cpu_s"] = thread_cpu_delta(a, b)
     else:
         r["cpu_s"] = other
         r["cpu_alt_s"] = other
@@ -170,23 +199,21 @@ def report(results_path, json_out, notes):
           "busy cycles; busy% = busy / (busy + idle) cycles of the polling lcore(s)")
     for n in notes:
         print("note: " + n)
-    if json_out:
-        with open(json_out, "w") as f:
-            json.dump({"runs": rows, "ratio_wirespeed_over_wireguard_go": ratios,
-                       "notes": notes}, f, indent=1)
+    write_report_json(json_out, rows, ratios, notes)
 
 
-def main():
+def main(snap_fn, result_fn, report_fn):
+    """The command line of this script and of gen_sample.py: snap, result or report"""
     cmd = sys.argv[1]
     if cmd == "snap":
-        print(json.dumps(snap(*sys.argv[2:])))
+        print(json.dumps(snap_fn(*sys.argv[2:])))
     elif cmd == "result":
-        print(json.dumps(result(*sys.argv[2:])))
+        print(json.dumps(result_fn(*sys.argv[2:])))
     elif cmd == "report":
-        report(sys.argv[2], sys.argv[3], sys.argv[4:])
+        report_fn(sys.argv[2], sys.argv[3], sys.argv[4:])
     else:
         sys.exit(f"unknown command {cmd}")
 
 
 if __name__ == "__main__":
-    main()
+    main(snap, result, report)

@@ -11,21 +11,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include "dataplane.h"
+#include "dp_test.h"
 #include "encap.h"
-
-static int failures;
-
-#define CHECK(c)                                                                     \
-	do {                                                                         \
-		if (!(c)) {                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
 
 static const struct rte_ether_addr wan_mac = {{0x02, 0xaa, 0, 0, 0, 1}};
 static const struct rte_ether_addr nh_mac = {{0x02, 0xbb, 0, 0, 0, 2}};
@@ -190,17 +180,12 @@ static void test_encap(struct rte_mempool *mp)
 
 int main(void)
 {
-	char prefix[64];
-	char *eal[] = {"test", "-l", "0", "--no-huge", "-m", "64", "--file-prefix", prefix,
-		       "--log-level", "1", "--no-pci", NULL};
+	static const char *const eal[] = {"-l", "0", "-m", "64", NULL};
 	struct rte_mempool *mp;
 
 	test_sum16();
-	snprintf(prefix, sizeof(prefix), "wste-%d", getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "SKIP: no EAL\n");
+	if (!dp_test_eal_init("wste", eal))
 		return 77;
-	}
 	mp = rte_pktmbuf_pool_create("encap", 63, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				     (int)rte_socket_id());
 	if (!mp) {
@@ -216,7 +201,7 @@ int main(void)
 	test_encap(mp);
 	rte_mempool_free(mp);
 	rte_eal_cleanup();
-	if (failures)
-		fprintf(stderr, "%d failures\n", failures);
-	return failures ? 1 : 0;
+	if (ws_test_failures)
+		fprintf(stderr, "%d checks failed\n", ws_test_failures);
+	return ws_test_failures ? 1 : 0;
 }

@@ -12,22 +12,12 @@
 #include <unistd.h>
 
 #include <rte_arp.h>
-#include <rte_eal.h>
 #include <rte_ip.h>
 
 #include "dataplane.h"
+#include "dp_test.h"
 #include "lan.h"
 #include "tables.h"
-
-static int failures;
-
-#define CHECK(c)                                                                     \
-	do {                                                                         \
-		if (!(c)) {                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
 
 #define SEC 1000000000ull
 
@@ -373,18 +363,14 @@ int main(void)
 		"                    {address: \"fd01::c8\", mac: \"02:00:00:00:00:c9\"}]}\n"
 		"  mempool: {mbufs: 1023, cache: 0}\n"
 		"  tables: {maxPeers: 16, maxAllowedIps: 64, fib: rib}\n";
-	char prefix[64], err[512], rundir[256];
+	char err[512], rundir[256];
 	/* no shared configuration: nothing left in the runtime directory */
-	char *eal[] = {"test", "-l", "0", "--no-huge", "-m", "128", "--no-shconf",
-		       "--no-telemetry", "--file-prefix", prefix, "--log-level", "1", "--no-pci",
-		       NULL};
+	static const char *const eal[] = {"-l", "0", "-m", "128", "--no-shconf", "--no-telemetry",
+					  NULL};
 	struct rte_mempool *mp;
 
-	snprintf(prefix, sizeof(prefix), "wstl-%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "SKIP: no EAL\n");
+	if (!dp_test_eal_init("wstl", eal))
 		return 77;
-	}
 	if (ws_dp_config_parse(&cfg, "t", yaml, sizeof(yaml) - 1, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -419,9 +405,9 @@ int main(void)
 	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
 	rmdir(rundir); /* empty without a shared configuration */
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
+	if (ws_test_failures)
+		fprintf(stderr, "%d checks failed\n", ws_test_failures);
 	else
 		printf("LAN neighbours ok\n");
-	return failures ? 1 : 0;
+	return ws_test_failures ? 1 : 0;
 }

@@ -12,23 +12,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <rte_eal.h>
 
 #include "dataplane.h"
+#include "dp_test.h"
 #include "encap.h"
 #include "messages.h"
 #include "ratelimit.h"
 #include "tables.h"
-
-static int failures;
-
-#define CHECK(c)                                                                     \
-	do {                                                                         \
-		if (!(c)) {                                                          \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #c); \
-			failures++;                                                  \
-		}                                                                    \
-	} while (0)
 
 static struct ws_dp_config cfg;
 
@@ -369,7 +359,7 @@ static void stress_run(const char *fib, int family, unsigned int iters)
 	if (!st || ws_dp_config_parse(&c, "t", yaml, (size_t)n, err, sizeof(err)) ||
 	    ws_dp_tables_create(&c, 1, err, sizeof(err))) {
 		fprintf(stderr, "stress %s: %s\n", fib, st ? err : "no memory");
-		failures++;
+		ws_test_failures++;
 		free(st);
 		return;
 	}
@@ -530,18 +520,14 @@ int main(void)
 	static const char yaml[] =
 		"dataplane:\n  ports:\n    - {name: t0, role: wan, device: net_null0, "
 		"address: \"198.18.0.1/24\"}\n  tables: {maxPeers: 16, maxAllowedIps: 64, fib: rib}\n";
-	char prefix[64], err[512];
+	char err[512];
 	/* lcore 1 is the stress test's reader; dir24_8 copies take 2 x 160 MB */
-	char *eal[] = {"test", "-l", "0,1", "--no-huge", "-m", "1024", "--file-prefix", prefix,
-		       "--log-level", "1", "--no-pci", NULL};
+	static const char *const eal[] = {"-l", "0,1", "-m", "1024", NULL};
 
 	test_ratelimit();
 	test_cksum();
-	snprintf(prefix, sizeof(prefix), "wstt-%d", getpid());
-	if (rte_eal_init((int)RTE_DIM(eal) - 1, eal) < 0) {
-		fprintf(stderr, "SKIP: no EAL\n");
+	if (!dp_test_eal_init("wstt", eal))
 		return 77;
-	}
 	if (ws_dp_config_parse(&cfg, "t", yaml, sizeof(yaml) - 1, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -560,9 +546,9 @@ int main(void)
 		for (int fam = 0; fam < 2; fam++)
 			stress_run(f ? "dir24_8" : "rib", fam ? AF_INET6 : AF_INET, 3000);
 	rte_eal_cleanup();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
+	if (ws_test_failures)
+		fprintf(stderr, "%d checks failed\n", ws_test_failures);
 	else
 		printf("tables and ratelimit ok\n");
-	return failures ? 1 : 0;
+	return ws_test_failures ? 1 : 0;
 }

@@ -158,6 +158,33 @@ EOF
 	} >"$file"
 }
 
+# e2e_gen_config FILE PEERS_YAML: the appliance's YAML (IPv4 only) with the peers list ws-gen's
+# --print-peer-config wrote, pasted in as it is (tests/gen/wirespeed.sh, bench/e2e/gen.sh).
+e2e_gen_config() {
+	{
+		cat <<EOF
+interface:
+  name: $APP_IF
+  privateKeyFile: $E2E_TMP/app.key
+  listenPort: $APP_PORT
+  addresses: ["$APP_TUN4/24"]
+EOF
+		cat "$2"
+		cat <<EOF
+dataplane:
+  mode: host
+  eal: {filePrefix: $APP_PREFIX, memoryMB: 256, noHuge: true}
+  ports:
+    - {name: wan0, role: wan, device: "net_af_packet0,iface=wan0v",
+       address: ["$APP_WAN4/24"], rxDesc: 512}
+  lcores: {service: 0, workers: [1], mode: run-to-completion}
+  mempool: {mbufs: 4095, cache: 64, mbufSize: 2176}
+  burst: 32
+  controlSocket: $E2E_TMP/ctl.sock
+EOF
+	} >"$1"
+}
+
 # Extra dataplane arguments after "--" (e.g. a test time scale, when the dataplane has one).
 E2E_DP_APP_ARGS=()
 E2E_CTL_ARGS=()

@@ -78,28 +78,7 @@ common=(--peers "$peers" --server-key "$APP_PUB" --psk "$E2E_TMP/psk"
 "$gen" "${common[@]}" --config-only --write-keys "$E2E_TMP/gen.keys" \
 	--print-peer-config "$E2E_TMP/peers.yaml" >"$E2E_TMP/gen.log" 2>&1 ||
 	fail "ws-gen --config-only"
-{
-	cat <<EOF
-interface:
-  name: $APP_IF
-  privateKeyFile: $E2E_TMP/app.key
-  listenPort: $APP_PORT
-  addresses: ["$APP_TUN4/24"]
-EOF
-	cat "$E2E_TMP/peers.yaml"
-	cat <<EOF
-dataplane:
-  mode: host
-  eal: {filePrefix: $APP_PREFIX, memoryMB: 256, noHuge: true}
-  ports:
-    - {name: wan0, role: wan, device: "net_af_packet0,iface=wan0v",
-       address: ["$APP_WAN4/24"], rxDesc: 512}
-  lcores: {service: 0, workers: [1], mode: run-to-completion}
-  mempool: {mbufs: 4095, cache: 64, mbufSize: 2176}
-  burst: 32
-  controlSocket: $E2E_TMP/ctl.sock
-EOF
-} >"$E2E_TMP/app.yaml"
+e2e_gen_config "$E2E_TMP/app.yaml" "$E2E_TMP/peers.yaml"
 e2e_dp_start "$E2E_TMP/app.yaml" || fail "the dataplane did not start"
 e2e_ctl_start "$E2E_TMP/app.yaml" || fail "the control process did not start"
 [ "$(wg show "$APP_IF" peers | wc -l)" -eq "$peers" ] ||
