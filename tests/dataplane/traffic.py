@@ -524,7 +524,7 @@ def main():
     # --- STATS, DUMP, ALLOWEDIPS_DUMP
     st_, nxt = stats(ctl)
     check(set(st_) == {0, 1, 2, 3, 4} and nxt == 0xFFFFFFFF, "STATS peers %s" % sorted(st_))
-    check(st_[0]["rx_packets"] > 20 and st_[0]["tx_packets"] > 20 and st_[0]["port"] == 40100,
+    check(st_[0]["rx_packets"] > 20 and st_[0]["tx_packets"] > 20 and st_[0]["port"] == 40101,
           "STATS peer 0 %s" % st_[0])
     st, body = ctl.request(STATS, struct.pack("<II", 0, 2))
     check(st == 0 and struct.unpack_from("<II", body) == (2, 2), "STATS paging")
