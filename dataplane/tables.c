@@ -81,7 +81,7 @@ enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
 	/*
 	 * dir24_8 when the EAL memory holds both copies of it, the mbufs (one pool; mbuf,
 	 * headers and private area about mbufSize + 256) and 256 MB for the rest: the keypair
-	 * hash, rings, the EAL's own. With the defaults that is about 750 MB.
+	 * hash, rings, the EAL's own. With the defaults that is about 670 MB.
 	 */
 	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) +
 	       (uint64_t)cfg->mempool.mbufs * (cfg->mempool.mbuf_size + 256) + 256 * mb;
