@@ -62,13 +62,15 @@ static uint32_t num_tbl8_6(const struct ws_dp_config *cfg)
 uint64_t ws_dp_allowedips_mem(const struct ws_dp_config *cfg, enum ws_dp_fib_kind kind)
 {
 	const uint64_t rib = 2ull * cfg->tables.max_allowed_ips * 128;
+	uint64_t fib4, lpm6;
 
-	if (kind == WS_DP_FIB_DIR24_8)
-		return 2 /* copies */ * (rib + (4ull << 24) + (uint64_t)(num_tbl8(cfg) + 1) * 1024) +
-		       2 * ((4ull << 24) + (uint64_t)num_tbl8_6(cfg) * (1024 + 12) +
-			    64ull * cfg->tables.max_allowed_ips) +
-		       rib;
-	return 2 /* copies */ * 2 /* families */ * rib;
+	if (kind != WS_DP_FIB_DIR24_8)
+		return 2 /* copies */ * 2 /* families */ * rib;
+	fib4 = rib + (4ull << 24) + (uint64_t)(num_tbl8(cfg) + 1) * 1024;
+	/* tbl8 groups with their pool and header entries; the rule hash */
+	lpm6 = (4ull << 24) + (uint64_t)num_tbl8_6(cfg) * (1024 + 12) +
+	       64ull * cfg->tables.max_allowed_ips;
+	return 2 /* copies */ * (fib4 + lpm6) + rib /* the one RIB beside the lpm6 copies */;
 }
 
 enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
