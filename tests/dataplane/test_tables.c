@@ -612,7 +612,7 @@ static void test_capacity(void)
 	if (ws_dp_config_parse(&c, "t", yaml, (size_t)n, err, sizeof(err)) ||
 	    ws_dp_tables_create(&c, 1, err, sizeof(err))) {
 		fprintf(stderr, "capacity: %s\n", err);
-		CHECK(false); /* (the counter's name differs on main) */
+		CHECK(false);
 		return;
 	}
 	ws_dp.cfg = &c;
