@@ -35,23 +35,42 @@ bool ws_dp_kp_expired(const struct ws_dp_keypair *kp, uint64_t now)
 }
 
 /*
- * EAL memory of the allowed-ips tables, both copies. Per copy and family: the RIB (rte_fib
- * sizes its node mempool at 2 x maxAllowedIps nodes; about 128 bytes a node with the mempool's
- * header and alignment), and for DIR24_8/TRIE a 2^24-entry first level plus the tbl8 groups
- * (256 entries each), 4-byte entries.
+ * EAL memory of the allowed-ips tables, both copies. A RIB (rte_fib and rte_rib6 size their
+ * node mempool at 2 x maxAllowedIps nodes; about 128 bytes a node with the mempool's header
+ * and alignment) per copy and family, except with lpm6: one, the writer's view. DIR24_8 and
+ * lpm6 add a 2^24-entry first level and tbl8 groups of 256 entries, 4-byte entries; lpm6
+ * also a rule hash (about 64 bytes a rule; measured by ws-bench-tables).
  */
 static uint32_t num_tbl8(const struct ws_dp_config *cfg)
 {
 	return RTE_MIN(cfg->tables.max_allowed_ips, 1u << 15);
 }
 
+/*
+ * A /128 below /24 needs a tbl8 group per byte where it parts from every other prefix: one
+ * prefix alone takes 13, but prefixes allocated from a common prefix share them (1M
+ * sequential /128s of one /64 take about 4,100 groups, 1M /64s of one /44 about 4,000).
+ * One group per 8 prefixes covers any such allocation with a wide margin and costs 128 bytes
+ * a prefix; scattered /128s (say, random host parts) run out of groups before maxAllowedIps
+ * and are refused (ENOSPC): tables.fib rib holds those.
+ */
+static uint32_t num_tbl8_6(const struct ws_dp_config *cfg)
+{
+	return RTE_MIN(cfg->tables.max_allowed_ips / 8 + 256, 1u << 21);
+}
+
 uint64_t ws_dp_allowedips_mem(const struct ws_dp_config *cfg, enum ws_dp_fib_kind kind)
 {
-	uint64_t per_family = 2ull * cfg->tables.max_allowed_ips * 128;
+	const uint64_t rib = 2ull * cfg->tables.max_allowed_ips * 128;
+	uint64_t fib4, lpm6;
 
-	if (kind == WS_DP_FIB_DIR24_8)
-		per_family += (4ull << 24) + (uint64_t)(num_tbl8(cfg) + 1) * 256 * 4;
-	return 2 /* copies */ * 2 /* families */ * per_family;
+	if (kind != WS_DP_FIB_DIR24_8)
+		return 2 /* copies */ * 2 /* families */ * rib;
+	fib4 = rib + (4ull << 24) + (uint64_t)(num_tbl8(cfg) + 1) * 1024;
+	/* tbl8 groups with their pool and header entries; the rule hash */
+	lpm6 = (4ull << 24) + (uint64_t)num_tbl8_6(cfg) * (1024 + 12) +
+	       64ull * cfg->tables.max_allowed_ips;
+	return 2 /* copies */ * (fib4 + lpm6) + rib /* the one RIB beside the lpm6 copies */;
 }
 
 enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
@@ -62,13 +81,11 @@ enum ws_dp_fib_kind ws_dp_tables_fib_kind(const struct ws_dp_config *cfg)
 	if (cfg->tables.fib != WS_DP_FIB_AUTO)
 		return cfg->tables.fib;
 	/*
-	 * dir24_8 when the EAL memory holds both copies of it, a third TRIE for a moment (see
-	 * fib6_rebuild), the mbufs (one pool; mbuf, headers and private area about mbufSize +
-	 * 256) and 256 MB for the rest: the keypair hash, rings, the EAL's own. With the
-	 * defaults that is about 800 MB.
+	 * dir24_8 when the EAL memory holds both copies of it, the mbufs (one pool; mbuf,
+	 * headers and private area about mbufSize + 256) and 256 MB for the rest: the keypair
+	 * hash, rings, the EAL's own. With the defaults that is about 670 MB.
 	 */
-	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) + (4ull << 24) +
-	       (uint64_t)(num_tbl8(cfg) + 1) * 256 * 4 +
+	need = ws_dp_allowedips_mem(cfg, WS_DP_FIB_DIR24_8) +
 	       (uint64_t)cfg->mempool.mbufs * (cfg->mempool.mbuf_size + 256) + 256 * mb;
 	return (uint64_t)cfg->eal.memory_mb * mb >= need ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB;
 }
@@ -103,10 +120,15 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 		.max_routes = (int)cfg->tables.max_allowed_ips,
 	};
 	struct rte_fib6_conf f6 = {
-		.type = fast ? RTE_FIB6_TRIE : RTE_FIB6_DUMMY,
+		.type = RTE_FIB6_DUMMY,
 		.default_nh = WS_DP_NH_NONE,
 		.max_routes = (int)cfg->tables.max_allowed_ips,
 	};
+	struct rte_lpm6_config l6 = {
+		.max_rules = cfg->tables.max_allowed_ips,
+		.number_tbl8s = num_tbl8_6(cfg),
+	};
+	struct rte_rib6_conf r6 = {.max_nodes = (int)(2 * cfg->tables.max_allowed_ips)};
 	size_t sz;
 
 	memset(t, 0, sizeof(*t));
@@ -120,9 +142,6 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 		f4.default_nh = (1u << 31) - 1;
 		f4.dir24_8.nh_sz = RTE_FIB_DIR24_8_4B;
 		f4.dir24_8.num_tbl8 = num_tbl8(cfg);
-		f6.default_nh = (1u << 31) - 1;
-		f6.trie.nh_sz = RTE_FIB6_TRIE_4B;
-		f6.trie.num_tbl8 = num_tbl8(cfg);
 	}
 	/* plain memory: the peer array is large and never shared with another process */
 	sz = sizeof(struct ws_dp_peer) * t->max_peers;
@@ -155,8 +174,15 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 		snprintf(n4, sizeof(n4), "ws_aip4_%u", c);
 		snprintf(n6, sizeof(n6), "ws_aip6_%u", c);
 		t->fib4_copy[c] = rte_fib_create(n4, socket, &f4);
-		t->fib6_copy[c] = rte_fib6_create(n6, socket, &f6);
-		if (!t->fib4_copy[c] || !t->fib6_copy[c]) {
+		t->lpm6_copy[c].default_nh = WS_DP_NH_NONE;
+		if (fast)
+			t->lpm6_copy[c].lpm = rte_lpm6_create(n6, socket, &l6);
+		else
+			t->fib6_copy[c] = rte_fib6_create(n6, socket, &f6);
+		if (fast && c == 0)
+			t->rib6 = rte_rib6_create("ws_aip6_rib", socket, &r6);
+		if (!t->fib4_copy[c] ||
+		    !(fast ? t->lpm6_copy[c].lpm && t->rib6 : !!t->fib6_copy[c])) {
 			snprintf(err, errlen,
 				 "tables: cannot create the allowed-ips tables (%s, %u prefixes, "
 				 "two copies: about %" PRIu64 " MB): %s (dataplane.tables.fib: rib "
@@ -168,11 +194,10 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 			return -1;
 		}
 	}
-	t->socket = socket;
-	t->fib6_conf = f6;
 	t->aip_pub = 0;
 	t->fib4 = t->fib4_copy[0];
 	t->fib6 = t->fib6_copy[0];
+	t->lpm6 = fast ? &t->lpm6_copy[0] : NULL;
 	return 0;
 }
 
@@ -198,7 +223,9 @@ void ws_dp_tables_destroy(void)
 	for (unsigned int c = 0; c < 2; c++) {
 		rte_fib_free(t->fib4_copy[c]);
 		rte_fib6_free(t->fib6_copy[c]);
+		rte_lpm6_free(t->lpm6_copy[c].lpm);
 	}
+	rte_rib6_free(t->rib6);
 	free(t->aip_log);
 	rte_hash_free(t->keypairs);
 	rte_hash_free(t->neigh);
@@ -483,82 +510,70 @@ static struct rte_fib *wr_fib4(void)
 	return ws_dp_tables.fib4_copy[ws_dp_tables.aip_pub ^ 1];
 }
 
-static struct rte_fib6 *wr_fib6(void)
-{
-	return ws_dp_tables.fib6_copy[ws_dp_tables.aip_pub ^ 1];
-}
-
-static int fib_set(struct rte_fib *f4, struct rte_fib6 *f6, const struct ws_dp_aip_op *o,
-		   uint32_t nh)
-{
-	if (o->family == AF_INET)
-		return nh == WS_DP_NH_NONE ? rte_fib_delete(f4, o->ip4, o->depth)
-					   : rte_fib_add(f4, o->ip4, o->depth, nh);
-	return nh == WS_DP_NH_NONE ? rte_fib6_delete(f6, o->ip6, o->depth)
-				   : rte_fib6_add(f6, o->ip6, o->depth, nh);
-}
-
-/*
- * DPDK 22.11's TRIE (rte_fib6 in dir24_8 mode) reserves tbl8 groups when it adds a prefix
- * longer than /24, but on delete computes what to release from a lookup that still finds the
- * prefix itself, and so releases nothing: the reservation grows with every add/delete until
- * each such add fails with -ENOSPC for good. A table rebuilt from its RIB starts from the
- * true figure. Only an unpublished copy may be replaced (no worker reads it).
- */
-static int fib6_rebuild(unsigned int c)
+/* The IPv6 prefixes in the writer's view. */
+static struct rte_rib6 *wr_rib6(void)
 {
 	struct ws_dp_tables *t = &ws_dp_tables;
-	struct rte_rib6 *rib = rte_fib6_get_rib(t->fib6_copy[c]);
-	struct rte_rib6_node *n = NULL;
-	static const uint8_t zero6[16];
-	struct rte_fib6 *f;
-	char name[32];
-	uint8_t ip[16], depth;
-	uint64_t nh;
 
-	if (t->fib6_conf.type != RTE_FIB6_TRIE)
-		return -ENOSPC;
-	snprintf(name, sizeof(name), "ws_aip6_r%u", t->aip6_gen++);
-	f = rte_fib6_create(name, t->socket, &t->fib6_conf);
-	if (!f)
-		return -ENOMEM;
-	while ((n = rte_rib6_get_nxt(rib, zero6, 0, n, RTE_RIB6_GET_NXT_ALL)) != NULL) {
-		rte_rib6_get_ip(n, ip);
-		rte_rib6_get_depth(n, &depth);
-		rte_rib6_get_nh(n, &nh);
-		if (rte_fib6_add(f, ip, depth, nh))
-			goto full;
-	}
-	n = rte_rib6_lookup_exact(rib, zero6, 0);
-	if (n && rte_rib6_get_nh(n, &nh) == 0 && rte_fib6_add(f, zero6, 0, nh))
-		goto full;
-	rte_fib6_free(t->fib6_copy[c]);
-	t->fib6_copy[c] = f;
-	t->aip6_rebuilds++;
-	return 0;
-full:
-	rte_fib6_free(f);
-	return -ENOSPC;
+	return t->rib6 ? t->rib6 : rte_fib6_get_rib(t->fib6_copy[t->aip_pub ^ 1]);
 }
 
-/* Applies o (next hop nh) to copy c, which no worker reads. */
+/* Applies o (next hop nh) to the lookup table(s) of copy c, which no worker reads. */
 static int copy_set(unsigned int c, const struct ws_dp_aip_op *o, uint32_t nh)
 {
 	struct ws_dp_tables *t = &ws_dp_tables;
-	int rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
 
-	if (o->family != AF_INET6)
-		return rc;
-	if (rc == 0 && nh == WS_DP_NH_NONE)
-		t->aip6_dels++;
-	/* a table that is really full stays so until something is deleted: rebuild once */
-	if (rc == -ENOSPC && t->aip6_full_at != t->aip6_dels + 1) {
-		/* (the rebuild itself needs room for a third table, transiently) */
-		if (fib6_rebuild(c) == 0)
-			rc = fib_set(t->fib4_copy[c], t->fib6_copy[c], o, nh);
-		if (rc == -ENOSPC)
-			t->aip6_full_at = t->aip6_dels + 1;
+	if (o->family == AF_INET)
+		return nh == WS_DP_NH_NONE ? rte_fib_delete(t->fib4_copy[c], o->ip4, o->depth)
+					   : rte_fib_add(t->fib4_copy[c], o->ip4, o->depth, nh);
+	if (t->lpm6) {
+		struct ws_dp_lpm6 *l = &t->lpm6_copy[c];
+
+		if (o->depth == 0) {
+			l->default_nh = nh; /* no worker reads this copy */
+			return 0;
+		}
+		return nh == WS_DP_NH_NONE ? rte_lpm6_delete(l->lpm, o->ip6, o->depth)
+					   : rte_lpm6_add(l->lpm, o->ip6, o->depth, nh);
 	}
+	return nh == WS_DP_NH_NONE ? rte_fib6_delete(t->fib6_copy[c], o->ip6, o->depth)
+				   : rte_fib6_add(t->fib6_copy[c], o->ip6, o->depth, nh);
+}
+
+/* With lpm6: the writer's view of o's prefix becomes nh. Fails only adding a prefix. */
+static int rib6_set(const struct ws_dp_aip_op *o, uint32_t nh)
+{
+	struct rte_rib6 *rib = ws_dp_tables.rib6;
+	struct rte_rib6_node *n;
+
+	if (!rib || o->family != AF_INET6)
+		return 0;
+	if (nh == WS_DP_NH_NONE) {
+		rte_rib6_remove(rib, o->ip6, o->depth);
+		return 0;
+	}
+	n = rte_rib6_lookup_exact(rib, o->ip6, o->depth);
+	if (!n)
+		n = rte_rib6_insert(rib, o->ip6, o->depth);
+	if (!n)
+		return -ENOSPC;
+	rte_rib6_set_nh(n, nh);
+	return 0;
+}
+
+/*
+ * The writer's view (the unpublished copy, and the RIB beside an lpm6) changes from o->old_nh
+ * to nh, all or nothing: the RIB first, taken back if the table refuses.
+ */
+static int wr_set(const struct ws_dp_aip_op *o, uint32_t nh, uint32_t before)
+{
+	int rc = rib6_set(o, nh);
+
+	if (rc)
+		return rc;
+	rc = copy_set(ws_dp_tables.aip_pub ^ 1, o, nh);
+	if (rc)
+		rib6_set(o, before); /* the node it had, or a remove: cannot fail */
 	return rc;
 }
 
@@ -577,7 +592,7 @@ static int aip_change(const struct ws_dp_aip_op *o)
 		t->aip_log = l;
 		t->aip_log_cap = cap;
 	}
-	rc = copy_set(t->aip_pub ^ 1, o, o->nh);
+	rc = wr_set(o, o->nh, o->old_nh);
 	if (rc == 0)
 		t->aip_log[t->aip_log_n++] = *o;
 	return rc;
@@ -592,7 +607,7 @@ static void aip_undo(uint32_t from)
 		const struct ws_dp_aip_op *o = &t->aip_log[--t->aip_log_n];
 
 		/* the state before o existed a moment ago: its resources are there again */
-		if (copy_set(t->aip_pub ^ 1, o, o->old_nh))
+		if (wr_set(o, o->old_nh, o->nh))
 			t->aip_replay_errors++;
 		if (o->nh != WS_DP_NH_NONE)
 			t->peers[o->nh].n_allowedips--;
@@ -616,6 +631,8 @@ void ws_dp_allowedips_commit(void)
 		return;
 	__atomic_store_n(&t->fib4, t->fib4_copy[w], __ATOMIC_RELEASE);
 	__atomic_store_n(&t->fib6, t->fib6_copy[w], __ATOMIC_RELEASE);
+	if (t->lpm6)
+		__atomic_store_n(&t->lpm6, &t->lpm6_copy[w], __ATOMIC_RELEASE);
 	t->aip_pub = w;
 	t->aip_swaps++;
 	/*
@@ -654,8 +671,8 @@ static uint32_t prefix_owner(const struct ws_dp_aip_op *o)
 		if (n)
 			rte_rib_get_nh(n, &nh);
 	} else {
-		struct rte_rib6_node *n = rte_rib6_lookup_exact(rte_fib6_get_rib(wr_fib6()),
-								o->ip6, o->depth);
+		struct rte_rib6_node *n = rte_rib6_lookup_exact(wr_rib6(), o->ip6, o->depth);
+
 		if (n)
 			rte_rib6_get_nh(n, &nh);
 	}
@@ -696,7 +713,7 @@ static uint32_t prefix_walk(uint32_t peer, int (*fn)(const struct ws_ipc_prefix 
 			    void *arg)
 {
 	struct rte_rib *rib = rte_fib_get_rib(wr_fib4());
-	struct rte_rib6 *rib6 = rte_fib6_get_rib(wr_fib6());
+	struct rte_rib6 *rib6 = wr_rib6();
 	struct rte_rib_node *n = NULL;
 	struct rte_rib6_node *n6 = NULL;
 	static const uint8_t zero6[16];

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The fast-path tables: peers by id (a flat array), keypairs by receiver index (rte_hash,
- * lock-free reads), allowed-ips (rte_fib + rte_fib6, next hop = peer id; the same tables answer
+ * lock-free reads), allowed-ips (rte_fib + rte_lpm6 or rte_fib6, next hop = peer id; the same
+ * tables answer
  * "which peer for this destination" on send and "may this peer use this source" on receive),
  * and the neighbours (IP -> MAC) the WAN next hops resolve to.
  *
@@ -22,6 +23,7 @@
 #include <rte_fib.h>
 #include <rte_fib6.h>
 #include <rte_hash.h>
+#include <rte_lpm6.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_seqlock.h>
 #include <rte_spinlock.h>
@@ -121,41 +123,47 @@ struct ws_dp_peer {
 
 struct ws_dp_aip_op;
 
+/* An IPv6 allowed-ips copy with tables.fib dir24_8. rte_lpm6 has no /0: its owner is kept here. */
+struct ws_dp_lpm6 {
+	struct rte_lpm6 *lpm;
+	uint32_t default_nh; /* ::/0's peer, or WS_DP_NH_NONE */
+};
+
 struct ws_dp_tables {
 	/* Created by main before the lcores start; the pointers never change afterwards. */
 	struct ws_dp_peer *peers;
 	uint32_t max_peers;
 	struct rte_hash *keypairs;     /* local index -> struct ws_dp_keypair * */
 	/*
-	 * Allowed-ips, next hop: peer id, default WS_DP_NH_NONE. These two pointers are the
+	 * Allowed-ips, next hop: peer id, default WS_DP_NH_NONE. These pointers are the
 	 * published copies the workers look up (use ws_dp_fib4_lookup_runs / ws_dp_fib6_lookup:
-	 * one acquire load, a plain mov on x86/arm64). DPDK 22.11's rte_fib has no RCU hook: a
-	 * DIR24_8/TRIE lookup racing a delete can read a tbl8 group already reused for another
-	 * prefix, and a RIB (DUMMY) lookup walks nodes a delete returns to a mempool. So every
-	 * table exists twice (twice the memory: see config/dataplane.md) and a lookup only ever
+	 * one acquire load, a plain mov on x86/arm64). IPv6 is an rte_lpm6 with tables.fib
+	 * dir24_8 (lpm6 NULL otherwise: fib6, an rte_fib6 RIB). DPDK 22.11's rte_fib and rte_lpm6
+	 * have no RCU hook: a DIR24_8/lpm6 lookup racing a delete can read a tbl8 group already
+	 * reused for another prefix, and a RIB (DUMMY) lookup walks nodes a delete returns to a
+	 * mempool. So every table exists twice (twice the memory: see config/dataplane.md) and a
+	 * lookup only ever
 	 * reads a copy no one writes: the service lcore changes the unpublished copy, publishes it
 	 * (release store), waits for a QSBR grace period (after which no worker holds the old
 	 * pointer), then replays the same changes on the old copy. See ws_dp_allowedips_begin().
 	 */
 	struct rte_fib *fib4;
 	struct rte_fib6 *fib6;
+	struct ws_dp_lpm6 *lpm6;
 	struct rte_hash *neigh;        /* struct ws_dp_neigh_key -> MAC packed in the data word */
 	struct rte_rcu_qsbr *rcu;      /* workers are its readers */
 	/* Service lcore only. */
 	struct rte_fib *fib4_copy[2];  /* fib4 is fib4_copy[aip_pub] (fib6 the same) */
 	struct rte_fib6 *fib6_copy[2];
+	struct ws_dp_lpm6 lpm6_copy[2]; /* lpm6 is &lpm6_copy[aip_pub] */
+	/* With lpm6 (it cannot list its prefixes): the IPv6 prefixes in the writer's view. */
+	struct rte_rib6 *rib6;
 	unsigned int aip_pub;
 	unsigned int aip_depth;        /* ws_dp_allowedips_begin() nesting */
 	struct ws_dp_aip_op *aip_log;  /* changes in the unpublished copy only */
 	uint32_t aip_log_n, aip_log_cap;
 	uint64_t aip_swaps;            /* publications (one grace period each) */
 	uint64_t aip_replay_errors;    /* replays the other copy refused: never expected */
-	uint64_t aip6_rebuilds;        /* TRIE copies rebuilt to shed leaked reservations */
-	uint32_t aip6_gen;
-	uint64_t aip6_dels;            /* IPv6 deletes applied: only they leak reservations */
-	uint64_t aip6_full_at;         /* aip6_dels + 1 when a rebuild did not make room */
-	int socket;
-	struct rte_fib6_conf fib6_conf;
 	struct ws_dp_keypair *retired; /* waiting for their grace period */
 	uint32_t n_keypairs;
 	uint32_t n_live_peers;
@@ -258,7 +266,23 @@ static inline void ws_dp_fib4_lookup_runs(const uint32_t *addr, uint64_t *nh, ui
 /* IPv6 allowed-ips lookup for n addresses into nh. Workers only. */
 static inline void ws_dp_fib6_lookup(uint8_t (*addr)[16], uint64_t *nh, unsigned int n)
 {
-	rte_fib6_lookup_bulk(__atomic_load_n(&ws_dp_tables.fib6, __ATOMIC_ACQUIRE), addr, nh, n);
+	/* set once before the lcores start: the branch always goes the same way */
+	const struct ws_dp_lpm6 *l = __atomic_load_n(&ws_dp_tables.lpm6, __ATOMIC_ACQUIRE);
+	int32_t r[WS_DP_LOOKUP_MAX];
+
+	if (!l) {
+		rte_fib6_lookup_bulk(__atomic_load_n(&ws_dp_tables.fib6, __ATOMIC_ACQUIRE), addr,
+				     nh, n);
+		return;
+	}
+	for (unsigned int off = 0; off < n; off += WS_DP_LOOKUP_MAX) {
+		unsigned int k = RTE_MIN(n - off, (unsigned int)WS_DP_LOOKUP_MAX);
+
+		/* lpm6 answers -1 for no route, else the (21-bit) next hop */
+		rte_lpm6_lookup_bulk_func(l->lpm, addr + off, r, k);
+		for (unsigned int i = 0; i < k; i++)
+			nh[off + i] = r[i] < 0 ? l->default_nh : (uint64_t)r[i];
+	}
 }
 
 static inline void ws_dp_tables_quiescent(unsigned int lcore)
