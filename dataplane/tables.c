@@ -194,6 +194,11 @@ int ws_dp_tables_create(const struct ws_dp_config *cfg, unsigned int time_scale,
 			return -1;
 		}
 	}
+	RTE_LOG(INFO, USER1,
+		"tables: %u peers, %u allowed-ips in %s (two copies, about %" PRIu64 " MB)\n",
+		cfg->tables.max_peers, cfg->tables.max_allowed_ips,
+		fast ? "DIR24_8 (IPv4) + lpm6 (IPv6)" : "RIB",
+		ws_dp_allowedips_mem(cfg, fast ? WS_DP_FIB_DIR24_8 : WS_DP_FIB_RIB) >> 20);
 	t->aip_pub = 0;
 	t->fib4 = t->fib4_copy[0];
 	t->fib6 = t->fib6_copy[0];

@@ -8,12 +8,20 @@
 # behind the tunnel TAP answers its pings, so every echo exercises decrypt and encrypt.
 # Finally SIGTERM: clean exit and every mempool full again.
 #
-#   traffic.sh BINARY [rtc|pipeline]
+#   traffic.sh BINARY [rtc|pipeline] [rib|dir24_8]
+# The last argument picks the allowed-ips tables (rib: rte_fib RIB both families; dir24_8:
+# rte_fib DIR24_8 for IPv4 and rte_lpm6 for IPv6, which need more EAL memory).
 # Needs root, veth, network namespaces and python3-cryptography; exits 77 (skipped) without.
 set -u
 
 BIN=${1:?usage: traffic.sh BINARY [rtc|pipeline]}
 MODE=${2:-rtc}
+FIB=${3:-rib}
+case $FIB in
+rib) MEM=192 ;;
+dir24_8) MEM=800 ;;
+*) echo "usage: traffic.sh BINARY [rtc|pipeline] [rib|dir24_8]"; exit 2 ;;
+esac
 ID="$$$RANDOM"
 ID=${ID:0:8}
 NS_DP="wsdp-$ID"
@@ -78,12 +86,12 @@ cat > "$TMP/dp.yaml" <<EOF
 interface: {name: wst$ID, listenPort: 51820}
 dataplane:
   mode: host
-  eal: {filePrefix: $PREFIX, memoryMB: 192, noHuge: true}
+  eal: {filePrefix: $PREFIX, memoryMB: $MEM, noHuge: true}
   ports:
     - {name: wsw$ID, role: wan, device: "$DEVICE", address: ["198.18.0.1/24", "2001:db8:18::1/64"], rxQueues: 2, txQueues: 2, rxDesc: 256}
   lcores: $LCORES
   mempool: {mbufs: 4095, cache: 32, mbufSize: 2176}
-  tables: {maxPeers: 1024, maxAllowedIps: 4096, fib: rib}
+  tables: {maxPeers: 1024, maxAllowedIps: 4096, fib: $FIB}
   burst: 32
   underLoadQueue: 0
   controlSocket: $TMP/ctl.sock
@@ -100,6 +108,9 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 grep -q "running:" "$TMP/dp.log" || { fail "dataplane did not start"; exit 1; }
+want_tables="in RIB"
+[ "$FIB" = dir24_8 ] && want_tables="in DIR24_8 (IPv4) + lpm6 (IPv6)"
+grep -qF "$want_tables" "$TMP/dp.log" || fail "the dataplane did not say it uses $want_tables"
 for _ in $(seq 50); do
 	ip -n "$NS_DP" link show "wst$ID" >/dev/null 2>&1 && break
 	sleep 0.1
