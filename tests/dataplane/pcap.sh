@@ -58,6 +58,8 @@ cleanup() {
 	# EOF on the rx FIFOs first: a poller blocked reading one returns
 	exec 3>&- 4>&-
 	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
+		# the dataplane runs under timeout(1): its child first, or it outlives the test
+		pkill -KILL -P "$DP_PID" 2>/dev/null
 		kill -KILL "$DP_PID" 2>/dev/null
 		wait "$DP_PID" 2>/dev/null
 	fi
