@@ -14,6 +14,8 @@
 #   integration.sh BINARY [rtc|pipeline]
 # Needs root, veth and network namespaces; exits 77 (skipped) without them.
 set -u
+# shellcheck source=tests/dataplane/dp-lib.sh
+. "$(dirname "$0")/dp-lib.sh"
 
 BIN=${1:?usage: integration.sh BINARY [rtc|pipeline]}
 MODE=${2:-rtc}
@@ -35,12 +37,7 @@ fail() { echo "FAIL: $*"; FAILED=1; }
 
 cleanup() {
 	[ -n "$CTL_PID" ] && kill "$CTL_PID" 2>/dev/null
-	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
-		# the dataplane runs under timeout(1): its child first, or it outlives the test
-		pkill -KILL -P "$DP_PID" 2>/dev/null
-		kill -KILL "$DP_PID" 2>/dev/null
-		wait "$DP_PID" 2>/dev/null
-	fi
+	dp_kill
 	ip netns del "$NS_DP" 2>/dev/null
 	ip netns del "$NS_PEER" 2>/dev/null
 	rm -rf "/var/run/dpdk/$PREFIX"
@@ -253,18 +250,7 @@ EOF
 
 # --- clean shutdown
 log "SIGTERM"
-kill -TERM "$DP_PID"
-RC=
-for _ in $(seq 100); do
-	if ! kill -0 "$DP_PID" 2>/dev/null; then
-		wait "$DP_PID"
-		RC=$?
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$RC" ] || { fail "no exit within 10 s of SIGTERM"; exit 1; }
-DP_PID=
+dp_stop TERM || { fail "no exit within 10 s of SIGTERM"; exit 1; }
 [ "$RC" = 0 ] || fail "exit status $RC"
 ip -n "$NS_DP" link show "wsw$ID" >/dev/null 2>&1 && fail "exception TAP left behind"
 ip -n "$NS_DP" link show "wst$ID" >/dev/null 2>&1 && fail "tunnel TAP left behind"

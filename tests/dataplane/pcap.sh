@@ -36,6 +36,8 @@
 #   pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]
 # Needs root (the WAN's exception TAP, in a network namespace of its own); exits 77 without.
 set -u
+# shellcheck source=tests/dataplane/dp-lib.sh
+. "$(dirname "$0")/dp-lib.sh"
 
 BIN=${1:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]}
 PEER=${2:?usage: pcap.sh DATAPLANE TESTPEER [rtc|pipeline] [pcap|ring]}
@@ -57,12 +59,7 @@ fail() { echo "FAIL: $*"; FAILED=1; }
 cleanup() {
 	# EOF on the rx FIFOs first: a poller blocked reading one returns
 	exec 3>&- 4>&-
-	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
-		# the dataplane runs under timeout(1): its child first, or it outlives the test
-		pkill -KILL -P "$DP_PID" 2>/dev/null
-		kill -KILL "$DP_PID" 2>/dev/null
-		wait "$DP_PID" 2>/dev/null
-	fi
+	dp_kill
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "/var/run/dpdk/$PREFIX"
 	if [ "$FAILED" != 0 ] && [ -f "$TMP/dp.log" ]; then
@@ -221,18 +218,7 @@ if [ "$WAN" = ring ]; then
 fi
 
 log "SIGTERM"
-kill -TERM "$DP_PID"
-RC=
-for _ in $(seq 100); do
-	if ! kill -0 "$DP_PID" 2>/dev/null; then
-		wait "$DP_PID"
-		RC=$?
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$RC" ] || { fail "no exit within 10 s of SIGTERM"; exit 1; }
-DP_PID=
+dp_stop TERM || { fail "no exit within 10 s of SIGTERM"; exit 1; }
 [ "$RC" = 0 ] || fail "exit status $RC"
 
 log "checking what the dataplane wrote"

@@ -10,6 +10,8 @@
 #   startup.sh BINARY
 # Needs root (EAL, TAP, namespaces); exits 77 (skipped) without it.
 set -u
+# shellcheck source=tests/dataplane/dp-lib.sh
+. "$(dirname "$0")/dp-lib.sh"
 
 BIN=${1:?usage: startup.sh BINARY}
 ID="$$$RANDOM"
@@ -21,12 +23,7 @@ DP_PID=
 FAILED=0
 
 cleanup() {
-	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
-		# the dataplane runs under timeout(1): its child first, or it outlives the test
-		pkill -KILL -P "$DP_PID" 2>/dev/null
-		kill -KILL "$DP_PID" 2>/dev/null
-		wait "$DP_PID" 2>/dev/null
-	fi
+	dp_kill
 	ip netns del "$NS" 2>/dev/null
 	for p in "${PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
 	rm -rf "$TMP"
@@ -136,17 +133,7 @@ for _ in $(seq 100); do
 done
 grep -q "running:" "$TMP/sigint.log" || fail "sigint: did not start: $(tail -3 "$TMP/sigint.log")"
 sleep 1
-kill -INT "$DP_PID"
-RC=
-for _ in $(seq 100); do
-	if ! kill -0 "$DP_PID" 2>/dev/null; then
-		wait "$DP_PID"
-		RC=$?
-		break
-	fi
-	sleep 0.1
-done
-DP_PID=
+dp_stop INT
 if [ "$RC" = 0 ] && grep -q '"mempools_full": true' "$TMP/sigint.json"; then
 	echo "ok   sigint"
 else

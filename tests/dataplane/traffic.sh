@@ -13,6 +13,8 @@
 # rte_fib DIR24_8 for IPv4 and rte_lpm6 for IPv6, which need more EAL memory).
 # Needs root, veth, network namespaces and python3-cryptography; exits 77 (skipped) without.
 set -u
+# shellcheck source=tests/dataplane/dp-lib.sh
+. "$(dirname "$0")/dp-lib.sh"
 
 BIN=${1:?usage: traffic.sh BINARY [rtc|pipeline]}
 MODE=${2:-rtc}
@@ -38,12 +40,7 @@ log() { echo "[$(date +%T)] $*"; }
 fail() { echo "FAIL: $*"; FAILED=1; }
 
 cleanup() {
-	if [ -n "$DP_PID" ] && kill -0 "$DP_PID" 2>/dev/null; then
-		# the dataplane runs under timeout(1): its child first, or it outlives the test
-		pkill -KILL -P "$DP_PID" 2>/dev/null
-		kill -KILL "$DP_PID" 2>/dev/null
-		wait "$DP_PID" 2>/dev/null
-	fi
+	dp_kill
 	ip netns del "$NS_DP" 2>/dev/null
 	ip netns del "$NS_PEER" 2>/dev/null
 	rm -rf "/var/run/dpdk/$PREFIX"
@@ -126,18 +123,7 @@ ip netns exec "$NS_PEER" timeout -s KILL 180 python3 "$HERE/traffic.py" "$TMP/ct
 	"$NS_DP" "$MODE" || fail "traffic.py"
 
 log "SIGTERM"
-kill -TERM "$DP_PID"
-RC=
-for _ in $(seq 100); do
-	if ! kill -0 "$DP_PID" 2>/dev/null; then
-		wait "$DP_PID"
-		RC=$?
-		break
-	fi
-	sleep 0.1
-done
-[ -n "$RC" ] || { fail "no exit within 10 s of SIGTERM"; exit 1; }
-DP_PID=
+dp_stop TERM || { fail "no exit within 10 s of SIGTERM"; exit 1; }
 [ "$RC" = 0 ] || fail "exit status $RC"
 python3 - "$TMP/stats.json" <<'EOF' || fail "stats dump"
 import json, sys

@@ -1,0 +1,36 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Shared by the dataplane test scripts, which start wirespeed-dataplane in the background
+# (usually under timeout(1)) with its pid in DP_PID.
+
+# dp_stop SIGNAL: signals the dataplane and waits up to 10 s for it to exit. Returns 0 with
+# its exit status in RC and DP_PID cleared; 1 if it is still running (DP_PID kept, so that
+# dp_kill in the script's cleanup ends it).
+dp_stop() {
+	local sig=$1
+	RC=
+	kill "-$sig" "$DP_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		if ! kill -0 "$DP_PID" 2>/dev/null; then
+			wait "$DP_PID"
+			# shellcheck disable=SC2034 # read by the caller
+			RC=$?
+			DP_PID=
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# dp_kill: for cleanup traps; kills the dataplane if it still runs. Under timeout(1) DP_PID is
+# timeout's: its child first, or the dataplane outlives the test.
+dp_kill() {
+	if [ -n "${DP_PID:-}" ] && kill -0 "$DP_PID" 2>/dev/null; then
+		pkill -KILL -P "$DP_PID" 2>/dev/null
+		kill -KILL "$DP_PID" 2>/dev/null
+		wait "$DP_PID" 2>/dev/null
+	fi
+	DP_PID=
+}
