@@ -34,3 +34,24 @@ dp_kill() {
 	fi
 	DP_PID=
 }
+
+log() { echo "[$(date +%T)] $*"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+skip() { echo "SKIP: $*"; exit 77; }
+
+# dp_cleanup NAMESPACE...: the usual end of a run (EXIT trap): the dataplane killed if still
+# there, the namespaces and its DPDK runtime directory ($PREFIX) removed, the tail of its log
+# ($TMP/dp.log) shown when the test failed, $TMP removed.
+dp_cleanup() {
+	local ns
+	dp_kill
+	for ns in "$@"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "/var/run/dpdk/$PREFIX"
+	if [ "$FAILED" != 0 ] && [ -f "$TMP/dp.log" ]; then
+		echo "---- dataplane log"
+		tail -n 40 "$TMP/dp.log"
+	fi
+	rm -rf "$TMP"
+}

@@ -53,25 +53,15 @@ TMP=$(mktemp -d /tmp/wspc.XXXXXX)
 DP_PID=
 FAILED=0
 
-log() { echo "[$(date +%T)] $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
 
 cleanup() {
 	# EOF on the rx FIFOs first: a poller blocked reading one returns
 	exec 3>&- 4>&-
-	dp_kill
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX"
-	if [ "$FAILED" != 0 ] && [ -f "$TMP/dp.log" ]; then
-		echo "---- dataplane log"
-		tail -n 40 "$TMP/dp.log"
-	fi
-	rm -rf "$TMP"
+	dp_cleanup "$NS"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root (net_tap exception port)"
 command -v ip >/dev/null || skip "needs ip"
 case "$MODE/$WAN" in

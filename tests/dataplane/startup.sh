@@ -32,7 +32,6 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 
-fail() { echo "FAIL: $*"; FAILED=1; }
 
 # config NAME PREFIX PORTS_YAML [EXTRA_DATAPLANE_YAML] -> $TMP/NAME.yaml
 config() {

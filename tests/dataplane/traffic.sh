@@ -36,24 +36,13 @@ DP_PID=
 FAILED=0
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-log() { echo "[$(date +%T)] $*"; }
-fail() { echo "FAIL: $*"; FAILED=1; }
 
 cleanup() {
-	dp_kill
-	ip netns del "$NS_DP" 2>/dev/null
-	ip netns del "$NS_PEER" 2>/dev/null
-	rm -rf "/var/run/dpdk/$PREFIX"
-	if [ "$FAILED" != 0 ] && [ -f "$TMP/dp.log" ]; then
-		echo "---- dataplane log"
-		tail -n 40 "$TMP/dp.log"
-	fi
-	rm -rf "$TMP"
+	dp_cleanup "$NS_DP" "$NS_PEER"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-skip() { echo "SKIP: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root"
 command -v ip >/dev/null && command -v python3 >/dev/null || skip "needs ip and python3"
 python3 -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
