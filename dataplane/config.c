@@ -858,6 +858,9 @@ static int check_ports(struct ctx *c, yaml_node_t *dp, struct dp_seen *seen)
 	if (cfg->mode == WS_DP_MODE_GATEWAY && n_lan == 0)
 		return fail(c, seen->ports, "dataplane.ports",
 			    "mode gateway needs a lan port");
+	if (n_lan > 1)
+		return fail(c, seen->ports, "dataplane.ports",
+			    "expected at most one lan port, got %u (one LAN is served)", n_lan);
 	if (cfg->mode == WS_DP_MODE_HOST && n_lan != 0)
 		return fail(c, seen->mode ? seen->mode : seen->ports, "dataplane.mode",
 			    "lan ports need mode: gateway (host mode delivers to the %s TAP)",

@@ -303,6 +303,12 @@ static void test_bad(void)
 	    "    - {name: wan0, role: wan, device: net_null0, address: 192.0.2.1/24}\n"
 	    "    - {name: wan1, role: wan, device: net_null1, address: 192.0.3.1/24}\n",
 	    "cfg.yaml:3: dataplane.ports: expected exactly one wan port, got 2");
+	BAD("dataplane:\n  mode: gateway\n  ports:\n"
+	    "    - {name: wan0, role: wan, device: net_null0, address: 192.0.2.1/24}\n"
+	    "    - {name: lan0, role: lan, device: net_null1, address: 10.0.0.1/24}\n"
+	    "    - {name: lan1, role: lan, device: net_null2, address: 10.0.1.1/24}\n",
+	    "cfg.yaml:4: dataplane.ports: expected at most one lan port, got 2 (one LAN is "
+	    "served)");
 	BAD("dataplane:\n  lcores: {service: 1, workers: [1]}\n" PORT,
 	    "cfg.yaml:2: dataplane.lcores.workers: lcore 1 is used twice (each lcore has one "
 	    "role; the service lcore is 1)");
