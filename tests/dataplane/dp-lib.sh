@@ -55,3 +55,26 @@ dp_cleanup() {
 	fi
 	rm -rf "$TMP"
 }
+
+# dp_veth_topology: namespaces $NS_DP and $NS_PEER joined by the veth pair $VETH_DP /
+# $VETH_PEER; the peer end gets 198.18.0.2/24 and 2001:db8:18::2/64. Skips (77) where namespaces
+# or veths cannot be made. The dataplane reads its end with af_packet, and the kernel sees the
+# same frames: its stack is kept out of the way there (no ARP answers, no IPv6), so every
+# answer has to come through the dataplane's exception TAP.
+dp_veth_topology() {
+	ip netns add "$NS_DP" || skip "cannot create network namespaces"
+	ip netns add "$NS_PEER" || exit 1
+	ip link add "$VETH_DP" type veth peer name "$VETH_PEER" || skip "cannot create veth"
+	ip link set "$VETH_DP" netns "$NS_DP"
+	ip link set "$VETH_PEER" netns "$NS_PEER"
+	ip -n "$NS_DP" link set lo up
+	ip -n "$NS_DP" link set "$VETH_DP" up
+	ip -n "$NS_PEER" link set lo up
+	ip -n "$NS_PEER" link set "$VETH_PEER" up
+	ip -n "$NS_PEER" address add 198.18.0.2/24 dev "$VETH_PEER"
+	ip -n "$NS_PEER" address add 2001:db8:18::2/64 dev "$VETH_PEER" nodad
+	ip netns exec "$NS_DP" sysctl -qw "net.ipv4.conf.$VETH_DP.arp_ignore=8" \
+		"net.ipv4.conf.$VETH_DP.rp_filter=1" net.ipv4.conf.all.rp_filter=1 \
+		"net.ipv6.conf.$VETH_DP.disable_ipv6=1" net.ipv6.conf.default.accept_dad=0 ||
+		exit 1
+}

@@ -45,22 +45,7 @@ command -v ip >/dev/null && command -v python3 >/dev/null || skip "needs ip and 
 [ -x "$BIN" ] || { echo "no binary $BIN"; exit 1; }
 
 # --- topology: dp namespace holds one veth end (driven by net_af_packet), peer the other
-ip netns add "$NS_DP" || skip "cannot create network namespaces"
-ip netns add "$NS_PEER" || exit 1
-ip link add "$VETH_DP" type veth peer name "$VETH_PEER" || skip "cannot create veth"
-ip link set "$VETH_DP" netns "$NS_DP"
-ip link set "$VETH_PEER" netns "$NS_PEER"
-ip -n "$NS_DP" link set lo up
-ip -n "$NS_DP" link set "$VETH_DP" up
-ip -n "$NS_PEER" link set lo up
-ip -n "$NS_PEER" link set "$VETH_PEER" up
-ip -n "$NS_PEER" address add 198.18.0.2/24 dev "$VETH_PEER"
-ip -n "$NS_PEER" address add 2001:db8:18::2/64 dev "$VETH_PEER" nodad
-# The kernel also sees what arrives on the veth the dataplane reads with af_packet: keep its
-# stack out of the way so every answer has to come through the exception TAP.
-ip netns exec "$NS_DP" sysctl -qw "net.ipv4.conf.$VETH_DP.arp_ignore=8" \
-	"net.ipv4.conf.$VETH_DP.rp_filter=1" net.ipv4.conf.all.rp_filter=1 \
-	"net.ipv6.conf.$VETH_DP.disable_ipv6=1" net.ipv6.conf.default.accept_dad=0 || exit 1
+dp_veth_topology
 DP_MAC=$(ip -n "$NS_DP" -br link show "$VETH_DP" | awk '{print $3}')
 PEER_MAC=$(ip -n "$NS_PEER" -br link show "$VETH_PEER" | awk '{print $3}')
 

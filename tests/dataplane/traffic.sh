@@ -49,19 +49,7 @@ python3 -c 'import cryptography.hazmat.primitives.ciphers.aead' 2>/dev/null ||
 	skip "needs python3-cryptography"
 [ -x "$BIN" ] || { echo "no binary $BIN"; exit 1; }
 
-ip netns add "$NS_DP" || skip "cannot create network namespaces"
-ip netns add "$NS_PEER" || exit 1
-ip link add "$VETH_DP" type veth peer name "$VETH_PEER" || skip "cannot create veth"
-ip link set "$VETH_DP" netns "$NS_DP"
-ip link set "$VETH_PEER" netns "$NS_PEER"
-ip -n "$NS_DP" link set lo up
-ip -n "$NS_DP" link set "$VETH_DP" up
-ip -n "$NS_PEER" link set lo up
-ip -n "$NS_PEER" link set "$VETH_PEER" up
-ip -n "$NS_PEER" address add 198.18.0.2/24 dev "$VETH_PEER"
-ip -n "$NS_PEER" address add 2001:db8:18::2/64 dev "$VETH_PEER" nodad
-ip netns exec "$NS_DP" sysctl -qw "net.ipv4.conf.$VETH_DP.arp_ignore=8" \
-	"net.ipv6.conf.$VETH_DP.disable_ipv6=1" net.ipv6.conf.default.accept_dad=0 || exit 1
+dp_veth_topology
 
 DEVICE="net_af_packet0,iface=$VETH_DP,qpairs=2"
 CPU2=$(( $(nproc) > 1 ? 1 : 0 ))
